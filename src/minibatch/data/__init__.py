@@ -1,0 +1,1 @@
+"""LightningDataModules for every dataset of the teaching notebooks."""

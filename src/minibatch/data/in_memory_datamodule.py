@@ -1,0 +1,228 @@
+"""The DataModule that every in-memory dataset of the template builds on.
+
+Subclasses only say how to make their splits (`build_splits`) and what task they pose; this
+class turns the splits into train/valid/test DataLoaders with every knob the notebooks turn
+(batch size, shuffle, sampler, drop_last, workers, pinned memory) taken from the config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
+from minibatch.data.tensor_dataset import TensorPairDataset
+from minibatch.errors import UserError
+
+Task = Literal["regression", "binary", "multiclass"]
+LOADERS: tuple[str, ...] = ("batched", "per_item")
+SAMPLERS: tuple[str, ...] = ("auto", *ORDERS)
+
+
+class InMemoryDataModule(L.LightningDataModule):
+    """Train/valid(/test) tensors in memory, served as mini-batches.
+
+    Args:
+        batch_size: examples per training batch (also the default for evaluation).
+        eval_batch_size: examples per validation/test batch; defaults to `batch_size`.
+        shuffle: reshuffle the training set every epoch (validation is never shuffled).
+        sampler: "auto" (random when `shuffle`, else sequential), "random", "sequential",
+            or "weighted" (classes drawn in equal proportions, for imbalanced data).
+        drop_last: drop the last, smaller training batch of each epoch.
+        num_workers, persistent_workers, pin_memory: as in `DataLoader`; `pin_memory=None`
+            turns it on when training on a GPU with the data kept on the host.
+        seed: seeds the batch order; the same seed replays the same batches every epoch.
+        loader: "batched" fetches each batch with one tensor index (fast, the default);
+            "per_item" is the notebooks' stock path (`__getitem__` per example + collate).
+        data_on_device: on a GPU, keep the tensors on the GPU so no batch is copied.
+    """
+
+    task: Task = "regression"
+    num_classes: int | None = None
+
+    def __init__(
+        self,
+        batch_size: int = 64,
+        eval_batch_size: int | None = None,
+        shuffle: bool = True,
+        sampler: str = "auto",
+        drop_last: bool = False,
+        num_workers: int = 0,
+        persistent_workers: bool = False,
+        pin_memory: bool | None = None,
+        seed: int | None = 0,
+        loader: str = "batched",
+        data_on_device: bool = True,
+    ) -> None:
+        super().__init__()
+        check_positive_int("data.batch_size", batch_size)
+        if eval_batch_size is not None:
+            check_positive_int("data.eval_batch_size", eval_batch_size)
+        check_choice("data.sampler", sampler, SAMPLERS)
+        check_choice("data.loader", loader, LOADERS)
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise UserError(
+                f"data.num_workers must be 0 or a positive integer, not {num_workers!r}."
+            )
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size or batch_size
+        self.shuffle = shuffle
+        self.sampler = sampler
+        self.drop_last = drop_last
+        self.num_workers = num_workers
+        self.persistent_workers = persistent_workers and num_workers > 0
+        self.pin_memory = pin_memory
+        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.loader = loader
+        self.data_on_device = data_on_device
+        self.splits: dict[str, TensorPairDataset] = {}
+
+    # What a subclass provides ---------------------------------------------------------------
+    def build_splits(self) -> dict[str, TensorPairDataset]:
+        """Return the datasets by split name: "train", "valid" and, if the data has one, "test"."""
+        raise NotImplementedError
+
+    @property
+    def input_size(self) -> int:
+        """Number of input features of one example (the net's `in_features`)."""
+        return self._first_split().features.shape[-1]
+
+    @property
+    def output_size(self) -> int:
+        """Number of outputs the net must produce: classes for multiclass, else target columns."""
+        if self.task == "multiclass":
+            return int(self.num_classes)
+        targets = self._first_split().targets
+        return 1 if targets.ndim == 1 else targets.shape[-1]
+
+    # Lightning hooks ------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if not self.splits:
+            self.splits = self.build_splits()
+        device = self._training_device()
+        if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
+            self.splits = {name: split.to(device) for name, split in self.splits.items()}
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", self.batch_size, self._train_order(), self.drop_last)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("valid", self.eval_batch_size, "sequential", False)
+
+    def test_dataloader(self) -> DataLoader:
+        if "test" not in self._built_splits():
+            raise UserError(f"{type(self).__name__} has no test split; evaluate on 'valid'.")
+        return self._loader("test", self.eval_batch_size, "sequential", False)
+
+    def loader_for(self, split: str) -> DataLoader:
+        """The evaluation loader of any split by name (sequential, never dropping a batch)."""
+        if split == "train":
+            return self._loader("train", self.eval_batch_size, "sequential", False)
+        return {"valid": self.val_dataloader, "test": self.test_dataloader}[split]()
+
+    # Internals ------------------------------------------------------------------------------
+    def _train_order(self) -> str:
+        if self.sampler == "auto":
+            return "random" if self.shuffle else "sequential"
+        return self.sampler
+
+    def sample_weights(self, split: TensorPairDataset) -> torch.Tensor:
+        """Per-example weights that make every class equally likely (inverse class frequency)."""
+        if self.task == "regression":
+            raise UserError(
+                "data.sampler=weighted balances classes; it needs a classification dataset."
+            )
+        labels = split.targets.reshape(len(split), -1)[:, 0].long().cpu()
+        counts = torch.bincount(labels).double()
+        return (1.0 / counts)[labels]
+
+    def _loader(self, split_name: str, batch_size: int, order: str, drop_last: bool) -> DataLoader:
+        split = self._built_splits()[split_name]
+        world_size, rank = self._world()
+        batches = IndexBatchSampler(
+            len(split),
+            batch_size,
+            order=order,
+            drop_last=drop_last,
+            seed=self.seed,
+            weights=self.sample_weights(split) if order == "weighted" else None,
+            num_replicas=world_size,
+            rank=rank,
+            device=split.targets.device,
+        )
+        common = dict(
+            num_workers=self.num_workers,
+            persistent_workers=self.persistent_workers,
+            pin_memory=self._pin_memory(split),
+        )
+        if self.loader == "per_item":
+            return DataLoader(
+                split,
+                batch_size=batch_size,
+                sampler=ItemSampler(batches),
+                drop_last=drop_last,
+                **common,
+            )
+        return DataLoader(split, sampler=batches, batch_size=None, collate_fn=keep_batch, **common)
+
+    def _pin_memory(self, split: TensorPairDataset) -> bool:
+        if self.pin_memory is not None:
+            return self.pin_memory
+        return split.targets.device.type == "cpu" and self._training_device().type == "cuda"
+
+    def _training_device(self) -> torch.device:
+        trainer = self.trainer
+        return trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+
+    def _world(self) -> tuple[int, int]:
+        trainer = self.trainer
+        return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
+
+    def _built_splits(self) -> dict[str, TensorPairDataset]:
+        if not self.splits:
+            self.setup()
+        return self.splits
+
+    def _first_split(self) -> TensorPairDataset:
+        return self._built_splits()["train"]
+
+
+class ItemSampler(Sampler[int]):
+    """The same order as an `IndexBatchSampler`, one integer at a time, for the per-item path."""
+
+    def __init__(self, batches: IndexBatchSampler) -> None:
+        self.batches = batches
+
+    def __len__(self) -> int:
+        return self.batches.num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        for batch in self.batches:
+            if isinstance(batch, slice):
+                yield from range(batch.start, batch.stop)
+            else:
+                yield from batch.tolist()
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)
+
+
+def keep_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """Collate for batches that are already tensors: nothing to stack, return them as they are."""
+    return batch
+
+
+def check_positive_int(name: str, value: object) -> None:
+    """Refuse anything but a positive integer (bools and floats like 50.0 included)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UserError(f"{name} must be a positive integer, got {value!r}: for example {name}=50.")
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value that is not one of the accepted names, listing them."""
+    if value not in choices:
+        raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}.")

@@ -1,0 +1,1 @@
+"""Plain nn.Module nets and the LightningModule that trains them for a task."""

@@ -1,0 +1,64 @@
+"""What "regression", "binary" and "multiclass" mean for training: a loss and some metrics.
+
+The dataset decides the task; the net only produces raw outputs (no final sigmoid or
+softmax), and the task turns them into a loss and torchmetrics. Keeping this in one table
+is what lets any net train on any dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import MetricCollection
+from torchmetrics.classification import BinaryAccuracy, MulticlassAccuracy
+from torchmetrics.regression import MeanAbsoluteError, R2Score
+
+
+@dataclass(frozen=True)
+class Task:
+    """A loss on raw outputs, the metrics to report, and how outputs become predictions."""
+
+    name: str
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    metrics: Callable[[int], MetricCollection]
+    predict: Callable[[torch.Tensor], torch.Tensor]
+    metric_target: Callable[[torch.Tensor], torch.Tensor] = lambda target: target
+
+
+def _regression_metrics(num_outputs: int) -> MetricCollection:
+    return MetricCollection(
+        {"mae": MeanAbsoluteError(), "r2": R2Score(multioutput="uniform_average")}
+    )
+
+
+def _binary_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(logits, target.reshape(logits.shape).float())
+
+
+def _binary_metrics(num_outputs: int) -> MetricCollection:
+    return MetricCollection({"acc": BinaryAccuracy()})
+
+
+def _multiclass_metrics(num_classes: int) -> MetricCollection:
+    return MetricCollection({"acc": MulticlassAccuracy(num_classes=num_classes, average="micro")})
+
+
+TASKS: dict[str, Task] = {
+    "regression": Task("regression", F.mse_loss, _regression_metrics, lambda out: out),
+    "binary": Task(
+        "binary", _binary_loss, _binary_metrics, torch.sigmoid, lambda target: target.long()
+    ),
+    "multiclass": Task(
+        "multiclass", F.cross_entropy, _multiclass_metrics, lambda out: out.softmax(dim=-1)
+    ),
+}
+
+
+def get_task(name: str) -> Task:
+    """The task called `name`, or a one-sentence error listing the known ones."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}: use one of {', '.join(TASKS)}.")
+    return TASKS[name]
