@@ -40,8 +40,8 @@ def test_every_group_has_options():
 
 @pytest.mark.parametrize(("group", "option"), all_group_options())
 def test_option_composes_and_resolves(compose_config, group, option):
-    override = f"{group}={option}" if group != "hydra" else f"hydra={option}"
-    cfg = compose_config(override)
+    required = ["data.path=x.csv", "data.target=y"] if (group, option) == ("data", "csv") else []
+    cfg = compose_config(f"{group}={option}", *required)
     container = OmegaConf.to_container(cfg, resolve=True)
     assert container["batch_size"] == cfg.data.batch_size
     assert isinstance(container["seed"], int)
@@ -58,8 +58,8 @@ def test_option_composes_and_resolves(compose_config, group, option):
 
 
 @pytest.mark.parametrize("option", options("data"))
-def test_data_option_builds_its_default_model(compose_config, option):
-    cfg = compose_config(f"data={option}", "data.train_size=100", "data.valid_size=50")
+def test_data_option_builds_its_default_model(compose_config, offline_data, option):
+    cfg = compose_config(f"data={option}", *offline_data(option))
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, datamodule)
     assert model.task.name == datamodule.task

@@ -5,12 +5,16 @@ Shared by training and evaluation so both build things the same way.
 
 from __future__ import annotations
 
+import inspect
+
 import hydra
 import lightning as L
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
+from torch import nn
 
 from minibatch.data.in_memory_datamodule import InMemoryDataModule
+from minibatch.errors import UserError
 from minibatch.models.task_module import TaskModule
 
 
@@ -21,18 +25,31 @@ def instantiate_named(group: DictConfig | None) -> list:
     return [hydra.utils.instantiate(entry) for entry in group.values() if "_target_" in entry]
 
 
+def build_net(net_cfg: DictConfig, datamodule: InMemoryDataModule) -> nn.Module:
+    """The net, sized by the dataset: its input and output sizes are never typed twice."""
+    net_factory = hydra.utils.instantiate(net_cfg)
+    sizes = {"in_features": datamodule.input_size, "out_features": datamodule.output_size}
+    if datamodule.input_kind == "tokens":
+        if "vocab_size" not in inspect.signature(net_factory.func).parameters:
+            raise UserError(
+                f"{net_factory.func.__name__} reads feature vectors, not token sequences: "
+                "use model=mlp, which puts an embedding bag in front of them."
+            )
+        sizes["vocab_size"] = datamodule.input_size
+    return net_factory(**sizes)
+
+
 def build_model(model_cfg: DictConfig, datamodule: InMemoryDataModule) -> TaskModule:
-    """The configured LightningModule, its net sized by the dataset (never typed twice)."""
-    net_factory = hydra.utils.instantiate(model_cfg.net)
-    net = net_factory(in_features=datamodule.input_size, out_features=datamodule.output_size)
+    """The configured LightningModule for the dataset's task."""
+    scheduler_cfg = model_cfg.get("scheduler")
     return hydra.utils.instantiate(
         model_cfg,
-        net=net,
+        net=build_net(model_cfg.net, datamodule),
         task=datamodule.task,
         num_classes=datamodule.num_classes,
-        _recursive_=False,
         optimizer=hydra.utils.instantiate(model_cfg.optimizer),
-        scheduler=hydra.utils.instantiate(model_cfg.scheduler) if model_cfg.scheduler else None,
+        scheduler=hydra.utils.instantiate(scheduler_cfg) if scheduler_cfg else None,
+        _recursive_=False,
     )
 
 

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
+from minibatch.data.collate import COLLATES
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 
@@ -38,11 +39,15 @@ class InMemoryDataModule(L.LightningDataModule):
         seed: seeds the batch order; the same seed replays the same batches every epoch.
         loader: "batched" fetches each batch with one tensor index (fast, the default);
             "per_item" is the notebooks' stock path (`__getitem__` per example + collate).
+        collate: how the per-item path stacks examples: "default" (torch's default_collate)
+            or "padding" (pads variable-length sequences, seed 003).
         data_on_device: on a GPU, keep the tensors on the GPU so no batch is copied.
     """
 
     task: Task = "regression"
     num_classes: int | None = None
+    # "features": x is a float tensor (batch, input_size); "tokens": x is (padded ids, lengths).
+    input_kind: str = "features"
 
     def __init__(
         self,
@@ -56,6 +61,7 @@ class InMemoryDataModule(L.LightningDataModule):
         pin_memory: bool | None = None,
         seed: int | None = 0,
         loader: str = "batched",
+        collate: str = "default",
         data_on_device: bool = True,
     ) -> None:
         super().__init__()
@@ -64,6 +70,7 @@ class InMemoryDataModule(L.LightningDataModule):
             check_positive_int("data.eval_batch_size", eval_batch_size)
         check_choice("data.sampler", sampler, SAMPLERS)
         check_choice("data.loader", loader, LOADERS)
+        check_choice("data.collate", collate, tuple(COLLATES))
         if not isinstance(num_workers, int) or num_workers < 0:
             raise UserError(
                 f"data.num_workers must be 0 or a positive integer, not {num_workers!r}."
@@ -78,6 +85,7 @@ class InMemoryDataModule(L.LightningDataModule):
         self.pin_memory = pin_memory
         self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
         self.loader = loader
+        self.collate = collate
         self.data_on_device = data_on_device
         self.splits: dict[str, TensorPairDataset] = {}
 
@@ -165,6 +173,7 @@ class InMemoryDataModule(L.LightningDataModule):
                 batch_size=batch_size,
                 sampler=ItemSampler(batches),
                 drop_last=drop_last,
+                collate_fn=COLLATES[self.collate],
                 **common,
             )
         return DataLoader(split, sampler=batches, batch_size=None, collate_fn=keep_batch, **common)
@@ -183,7 +192,9 @@ class InMemoryDataModule(L.LightningDataModule):
         return (trainer.world_size, trainer.global_rank) if trainer is not None else (1, 0)
 
     def _built_splits(self) -> dict[str, TensorPairDataset]:
+        """The splits, loading them (download included) on first use outside the Trainer."""
         if not self.splits:
+            self.prepare_data()
             self.setup()
         return self.splits
 

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torchmetrics import MeanMetric, MinMetric
 
-from minibatch.models.tasks import get_task
+from minibatch.models.tasks import get_loss, get_task
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
@@ -30,6 +30,7 @@ class TaskModule(L.LightningModule):
         optimizer: a partial optimizer (Hydra `_partial_: true`) taking the parameters.
         scheduler: an optional partial LR scheduler taking the optimizer, stepped per epoch.
         num_classes: for multiclass metrics.
+        loss: replaces the task's loss by name (for example "sigmoid_mse", seed 001).
     """
 
     def __init__(
@@ -39,11 +40,13 @@ class TaskModule(L.LightningModule):
         optimizer: OptimizerFactory,
         scheduler: SchedulerFactory | None = None,
         num_classes: int | None = None,
+        loss: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
         self.net = net
         self.task = get_task(task)
+        self.loss_fn = get_loss(loss) if loss else self.task.loss
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.train_loss = MeanMetric()
@@ -53,10 +56,11 @@ class TaskModule(L.LightningModule):
         metrics = self.task.metrics(num_classes or 1)
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
-        in_features = getattr(net, "in_features", None)
-        if in_features is not None:
-            # Lets the model summary show input/output shapes, like the seed's torchsummary.
-            self.example_input_array = torch.zeros(2, in_features)
+        # Lets the model summary show input/output shapes, like the seed's torchsummary.
+        if hasattr(net, "example_input"):
+            self.example_input_array = (net.example_input(),)
+        elif hasattr(net, "in_features"):
+            self.example_input_array = torch.zeros(2, net.in_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -66,7 +70,7 @@ class TaskModule(L.LightningModule):
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
     ) -> torch.Tensor:
         x, y = batch
-        loss = self.task.loss(self.net(x), y)
+        loss = self.loss_fn(self.net(x), y)
         self.train_loss.update(loss.detach(), weight=len(y))
         return loss
 
@@ -95,7 +99,7 @@ class TaskModule(L.LightningModule):
     def _evaluate(self, batch, loss_metric: MeanMetric, metrics) -> None:
         x, y = batch
         out = self.net(x)
-        loss_metric.update(self.task.loss(out, y), weight=len(y))
+        loss_metric.update(self.loss_fn(out, y), weight=len(y))
         metrics.update(self.task.predict(out), self.task.metric_target(y))
 
     @staticmethod

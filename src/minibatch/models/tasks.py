@@ -57,6 +57,26 @@ TASKS: dict[str, Task] = {
 }
 
 
+def _sigmoid_mse(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Seed 001's second and third runs: MSE between sigmoid(output) and the 0/1 label."""
+    return F.mse_loss(torch.sigmoid(logits), target.reshape(logits.shape).float())
+
+
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "mse": F.mse_loss,
+    "bce_with_logits": _binary_loss,
+    "sigmoid_mse": _sigmoid_mse,
+    "cross_entropy": F.cross_entropy,
+}
+
+
+def get_loss(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """A loss by name, or a one-sentence error listing the known ones."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}: use one of {', '.join(LOSSES)}.")
+    return LOSSES[name]
+
+
 def get_task(name: str) -> Task:
     """The task called `name`, or a one-sentence error listing the known ones."""
     if name not in TASKS:
