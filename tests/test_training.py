@@ -13,7 +13,7 @@ NOISE_VARIANCE = 0.9**2
 
 def test_cooking_regression_reaches_the_noise_floor(compose_config):
     cfg = compose_config(*small_cooking("trainer.max_epochs=30"))
-    metrics = train(cfg)
+    metrics = train(cfg).metrics
     assert metrics["val/loss"] <= 1.15 * NOISE_VARIANCE, metrics
     assert metrics["val/loss_best"] <= metrics["val/loss"] + 1e-9
     assert metrics["val/r2"] > 0.8
@@ -22,7 +22,7 @@ def test_cooking_regression_reaches_the_noise_floor(compose_config):
 def test_same_seed_same_losses_other_seed_other_losses(compose_config):
     def final_losses(seed: int) -> tuple[float, float]:
         cfg = compose_config(*small_cooking("trainer.max_epochs=2", f"seed={seed}"))
-        metrics = train(cfg)
+        metrics = train(cfg).metrics
         return metrics["train/loss"], metrics["val/loss"]
 
     seed0 = final_losses(0)

@@ -9,6 +9,7 @@ import inspect
 
 import hydra
 import lightning as L
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelSummary, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 from torch import nn
@@ -59,6 +60,17 @@ def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
 
 
 def build_trainer(cfg: DictConfig, loggers: list[Logger]) -> L.Trainer:
-    """The Trainer with the configured callbacks and the given loggers."""
+    """The Trainer with the configured callbacks and the given loggers.
+
+    `trainer.enable_progress_bar=false` (or `enable_model_summary=false`) drops the
+    configured bar (summary), and `logger=none` the learning-rate monitor, instead of
+    failing: Lightning refuses either pair.
+    """
     callbacks = instantiate_named(cfg.get("callbacks"))
+    if not loggers:
+        callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
+    if not cfg.trainer.get("enable_progress_bar", True):
+        callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
+    if not cfg.trainer.get("enable_model_summary", True):
+        callbacks = [c for c in callbacks if not isinstance(c, ModelSummary)]
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)

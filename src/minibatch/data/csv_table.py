@@ -70,6 +70,7 @@ class CsvDataModule(InMemoryDataModule):
         self.standardize, self.standardize_target = standardize, standardize_target
         self.names, self.sep, self.max_classes = names, sep, max_classes
         self.classes: list[str] = []
+        self.feature_names: list[str] = []
         self.statistics: dict[str, torch.Tensor] = {}
         self._task: str | None = None
 
@@ -93,10 +94,28 @@ class CsvDataModule(InMemoryDataModule):
             raise UserError(f"no feature columns are left in {table.path}: check data.features.")
         return columns
 
+    def features_from_table(self, table: Table) -> torch.Tensor:
+        """The training feature columns of `table`, scaled with the training statistics."""
+        self._built_splits()
+        columns = [table.numbers(name) for name in self.feature_names]
+        features = torch.tensor(np.stack(columns, axis=1), dtype=torch.float32)
+        if "features_mean" in self.statistics:
+            features = (features - self.statistics["features_mean"]) / self.statistics[
+                "features_std"
+            ]
+        return features
+
+    def unscale_targets(self, values: torch.Tensor) -> torch.Tensor:
+        """A standardised regression target back in its own units (MEDV in $1000s, say)."""
+        if "target_mean" not in self.statistics:
+            return values
+        return values * self.statistics["target_std"] + self.statistics["target_mean"]
+
     def build_splits(self) -> dict[str, TensorPairDataset]:
         table = read_table(self.path, names=self.names, sep=self.sep)
         table.column(self.target)  # an unknown target is the first thing to report
-        features = np.stack([table.numbers(name) for name in self.feature_columns(table)], axis=1)
+        self.feature_names = self.feature_columns(table)
+        features = np.stack([table.numbers(name) for name in self.feature_names], axis=1)
         self._task = self.requested_task or self.infer_task(table.column(self.target))
         targets = self.encode_target(table)
         train_rows, valid_rows = self.split_rows(len(features))

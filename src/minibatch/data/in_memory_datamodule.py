@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from typing import Literal
 
 import lightning as L
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
 from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
 from minibatch.data.collate import COLLATES
+from minibatch.data.table_file import Table, read_table
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 
@@ -131,6 +133,29 @@ class InMemoryDataModule(L.LightningDataModule):
         if split == "train":
             return self._loader("train", self.eval_batch_size, "sequential", False)
         return {"valid": self.val_dataloader, "test": self.test_dataloader}[split]()
+
+    def loader_for_table(self, path: str) -> DataLoader:
+        """Inputs read from a table file (one row per example), for predictions."""
+        if self.input_kind != "features":
+            raise UserError(f"{type(self).__name__} inputs cannot be read from a table file.")
+        features = self.features_from_table(read_table(path))
+        rows = TensorPairDataset(features, torch.zeros(len(features), 1))
+        batches = IndexBatchSampler(len(rows), self.eval_batch_size, order="sequential")
+        return DataLoader(rows, sampler=batches, batch_size=None, collate_fn=keep_batch)
+
+    def features_from_table(self, table: Table) -> torch.Tensor:
+        """Every column of `table` as an input feature, as many as the net takes."""
+        if len(table.columns) != self.input_size:
+            raise UserError(
+                f"{table.path} has {len(table.columns)} columns but the model takes "
+                f"{self.input_size} input features: give one column per feature."
+            )
+        columns = [table.numbers(name) for name in table.columns]
+        return torch.tensor(np.stack(columns, axis=1), dtype=torch.float32)
+
+    def unscale_targets(self, values: torch.Tensor) -> torch.Tensor:
+        """Targets or predictions back in the data's own units (the identity here)."""
+        return values
 
     # Internals ------------------------------------------------------------------------------
     def _train_order(self) -> str:

@@ -65,6 +65,17 @@ class TaskModule(L.LightningModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
+    # The composed config of the run that trained this module, kept in its checkpoints so that
+    # evaluation rebuilds the same data and net (see evaluate.py).
+    run_config: dict | None = None
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        if self.run_config is not None:
+            checkpoint["run_config"] = self.run_config
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.run_config = checkpoint.get("run_config")
+
     # Training -------------------------------------------------------------------------------
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
@@ -89,6 +100,12 @@ class TaskModule(L.LightningModule):
         self.val_loss_best.update(results["val/loss"])
         results["val/loss_best"] = self.val_loss_best.compute()
         self.log_dict(results, prog_bar=True)
+
+    def predict_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
+        """Predictions for a batch: values (regression) or class probabilities."""
+        return self.task.predict(self.net(batch[0]))
 
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         self._evaluate(batch, self.test_loss, self.test_metrics)

@@ -1,0 +1,57 @@
+"""What the command-line entry points (train, evaluate) share.
+
+- Known noise is silenced: Lightning's advertisements and two warnings that say nothing to
+  a user of this template.
+- A `UserError` (raised directly, or inside a Hydra `instantiate`) becomes one red line on
+  stderr and exit code 2, not a 40-line traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from hydra.errors import InstantiationException
+from rich.console import Console
+
+from minibatch.errors import UserError
+
+IGNORED_WARNINGS = (
+    r".*isinstance\(treespec, LeafSpec\).*",  # a deprecation inside Lightning itself
+    r".*smaller than the logging interval.*",  # the template logs per epoch, on purpose
+)
+console = Console(stderr=True)
+
+
+def drop_advertisements(record: logging.LogRecord) -> bool:
+    """Lightning logs tips for its cloud products at every start; a learner needs none."""
+    return not str(record.msg).startswith("💡 Tip")
+
+
+def quiet_known_noise() -> None:
+    for message in IGNORED_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(drop_advertisements)
+
+
+def say(message: str) -> None:
+    """One line on stderr, never wrapped (paths stay copy-pasteable)."""
+    console.print(message, soft_wrap=True)
+
+
+@contextmanager
+def user_errors_exit() -> Iterator[None]:
+    """Turn a `UserError` into one line on stderr and exit code 2."""
+    try:
+        yield
+    except UserError as error:
+        say(f"[bold red]error:[/] {error}")
+        sys.exit(2)
+    except InstantiationException as error:
+        if not isinstance(error.__cause__, UserError):
+            raise
+        say(f"[bold red]error:[/] {error.__cause__}")
+        sys.exit(2)
