@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import REPO_ROOT
@@ -83,3 +84,16 @@ def test_unknown_key_is_refused(tmp_path):
     result = run_train(tmp_path, "batch_sise=50")
     assert result.returncode == 1
     assert "batch_sise" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ddp_with_hydra_one_run_folder_and_sharded_epochs(tmp_path):
+    result = run_train(tmp_path, "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2",
+                       "data.train_size=4000", "data.valid_size=1000", "batch_size=500",
+                       "trainer.max_epochs=2")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (run,) = run_dirs(tmp_path)  # the second process joined rank 0's folder
+    checkpoint = torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 2 * 4, "each rank takes 4000 / 2 / 500 = 4 steps an epoch"
+    events = EventAccumulator(str(run / "tensorboard"))
+    events.Reload()
+    assert len(events.Scalars("val/loss")) == 2

@@ -41,3 +41,16 @@ def test_missing_checkpoint_fails_with_one_sentence(compose_config, tmp_path):
     cfg = compose_config(*small_cooking(f"ckpt_path={tmp_path}/nope.ckpt"))
     with pytest.raises(UserError, match="is not a file"):
         train(cfg)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["steps_per_call=4", "trainer=ddp"], "DDP cannot synchronise"),
+        (["steps_per_call=4", "trainer.gradient_clip_val=1.0"], "use them with steps_per_call=1"),
+        (["steps_per_call=0"], "steps_per_call must be a positive integer"),
+    ],
+)
+def test_steps_per_call_refuses_what_it_cannot_do(compose_config, overrides, message):
+    with pytest.raises(UserError, match=message):
+        train(compose_config(*small_cooking(*overrides)))

@@ -48,6 +48,7 @@ def build_model(model_cfg: DictConfig, datamodule: InMemoryDataModule) -> TaskMo
         net=build_net(model_cfg.net, datamodule),
         task=datamodule.task,
         num_classes=datamodule.num_classes,
+        steps_per_call=datamodule.steps_per_call,
         optimizer=hydra.utils.instantiate(model_cfg.optimizer),
         scheduler=hydra.utils.instantiate(scheduler_cfg) if scheduler_cfg else None,
         _recursive_=False,

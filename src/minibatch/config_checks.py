@@ -20,9 +20,28 @@ def check_config(cfg: DictConfig) -> None:
     seed = cfg.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise UserError(f"seed must be an integer (or null for no seeding), got {seed!r}.")
+    check_steps_per_call(cfg)
     ckpt_path = cfg.get("ckpt_path")
     if ckpt_path is not None and not Path(ckpt_path).is_file():
         raise UserError(
             f"ckpt_path={ckpt_path} is not a file: give the path of a .ckpt, for example "
             "logs/train/runs/<run>/checkpoints/last.ckpt."
+        )
+
+
+def check_steps_per_call(cfg: DictConfig) -> None:
+    """Several optimizer steps per Lightning step exclude what needs one step per call."""
+    check_positive_int("steps_per_call", cfg.get("steps_per_call", 1))
+    if cfg.get("steps_per_call", 1) == 1:
+        return
+    trainer = cfg.trainer
+    if "ddp" in str(trainer.get("strategy", "")) or trainer.get("devices", 1) not in (1, "1"):
+        raise UserError(
+            "steps_per_call > 1 takes several optimizer steps inside one Lightning step, which "
+            "DDP cannot synchronise: use steps_per_call=1 with several devices."
+        )
+    if trainer.get("gradient_clip_val") or trainer.get("accumulate_grad_batches", 1) != 1:
+        raise UserError(
+            "trainer.gradient_clip_val and trainer.accumulate_grad_batches act per Lightning "
+            "step: use them with steps_per_call=1."
         )

@@ -22,6 +22,8 @@ from minibatch.errors import UserError
 IGNORED_WARNINGS = (
     r".*isinstance\(treespec, LeafSpec\).*",  # a deprecation inside Lightning itself
     r".*smaller than the logging interval.*",  # the template logs per epoch, on purpose
+    # Under DDP: the logged values come from torchmetrics, which already synchronise ranks.
+    r".*when logging on epoch level in distributed setting.*",
 )
 console = Console(stderr=True)
 

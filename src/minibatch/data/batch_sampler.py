@@ -42,6 +42,8 @@ class IndexBatchSampler(DistributedSampler):
         weights: one non-negative weight per example, for `order="weighted"`.
         num_replicas, rank: the DDP world size and this process's rank.
         device: where the index tensors live (the data's device, to avoid a copy per batch).
+        group: yield the indices of this many consecutive batches at once (one fetch for
+            several optimizer steps, see `steps_per_call`); the batches stay the same.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class IndexBatchSampler(DistributedSampler):
         num_replicas: int = 1,
         rank: int = 0,
         device: torch.device | str = "cpu",
+        group: int = 1,
     ) -> None:
         if order not in ORDERS:
             raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}.")
@@ -76,9 +79,14 @@ class IndexBatchSampler(DistributedSampler):
         self.drop_last_batch = drop_last
         self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.double)
         self.device = torch.device(device)
+        self.group = group
 
     def __len__(self) -> int:
-        """Batches per epoch on this rank."""
+        """Items yielded per epoch on this rank: batches, or groups of `group` batches."""
+        return math.ceil(self.num_batches() / self.group)
+
+    def num_batches(self) -> int:
+        """Mini-batches (optimizer steps) per epoch on this rank."""
         if self.drop_last_batch:
             return self.num_samples // self.batch_size
         return math.ceil(self.num_samples / self.batch_size)
@@ -93,8 +101,9 @@ class IndexBatchSampler(DistributedSampler):
 
     def _slices(self, count: int) -> Iterator[slice]:
         stop = count - count % self.batch_size if self.drop_last_batch else count
-        for start in range(0, stop, self.batch_size):
-            yield slice(start, min(start + self.batch_size, stop))
+        step = self.batch_size * self.group
+        for start in range(0, stop, step):
+            yield slice(start, min(start + step, stop))
 
     def _epoch_indices(self) -> torch.Tensor:
         """This rank's share of the epoch's order, padded like `DistributedSampler`."""

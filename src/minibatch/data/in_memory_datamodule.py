@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
 from minibatch.data.collate import COLLATES
+from minibatch.data.in_memory_loader import GroupSplitter, InMemoryLoader, keep_batch
 from minibatch.data.table_file import Table, read_table
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
@@ -44,6 +45,8 @@ class InMemoryDataModule(L.LightningDataModule):
         collate: how the per-item path stacks examples: "default" (torch's default_collate)
             or "padding" (pads variable-length sequences, seed 003).
         data_on_device: on a GPU, keep the tensors on the GPU so no batch is copied.
+        steps_per_call: training batches handed to each Lightning `training_step` as a
+            list (the model then takes one optimizer step per batch); 1 is plain Lightning.
     """
 
     task: Task = "regression"
@@ -65,6 +68,7 @@ class InMemoryDataModule(L.LightningDataModule):
         loader: str = "batched",
         collate: str = "default",
         data_on_device: bool = True,
+        steps_per_call: int = 1,
     ) -> None:
         super().__init__()
         check_positive_int("data.batch_size", batch_size)
@@ -73,6 +77,7 @@ class InMemoryDataModule(L.LightningDataModule):
         check_choice("data.sampler", sampler, SAMPLERS)
         check_choice("data.loader", loader, LOADERS)
         check_choice("data.collate", collate, tuple(COLLATES))
+        check_positive_int("steps_per_call", steps_per_call)
         if not isinstance(num_workers, int) or num_workers < 0:
             raise UserError(
                 f"data.num_workers must be 0 or a positive integer, not {num_workers!r}."
@@ -89,6 +94,7 @@ class InMemoryDataModule(L.LightningDataModule):
         self.loader = loader
         self.collate = collate
         self.data_on_device = data_on_device
+        self.steps_per_call = steps_per_call
         self.splits: dict[str, TensorPairDataset] = {}
 
     # What a subclass provides ---------------------------------------------------------------
@@ -117,31 +123,34 @@ class InMemoryDataModule(L.LightningDataModule):
         if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
             self.splits = {name: split.to(device) for name, split in self.splits.items()}
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", self.batch_size, self._train_order(), self.drop_last)
+    def train_dataloader(self) -> DataLoader | InMemoryLoader:
+        return self._loader(
+            "train", self.batch_size, self._train_order(), self.drop_last, self.steps_per_call
+        )
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> DataLoader | InMemoryLoader:
         return self._loader("valid", self.eval_batch_size, "sequential", False)
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> DataLoader | InMemoryLoader:
         if "test" not in self._built_splits():
             raise UserError(f"{type(self).__name__} has no test split; evaluate on 'valid'.")
         return self._loader("test", self.eval_batch_size, "sequential", False)
 
-    def loader_for(self, split: str) -> DataLoader:
+    def loader_for(self, split: str) -> DataLoader | InMemoryLoader:
         """The evaluation loader of any split by name (sequential, never dropping a batch)."""
         if split == "train":
             return self._loader("train", self.eval_batch_size, "sequential", False)
         return {"valid": self.val_dataloader, "test": self.test_dataloader}[split]()
 
-    def loader_for_table(self, path: str) -> DataLoader:
+    def loader_for_table(self, path: str) -> InMemoryLoader:
         """Inputs read from a table file (one row per example), for predictions."""
         if self.input_kind != "features":
             raise UserError(f"{type(self).__name__} inputs cannot be read from a table file.")
         features = self.features_from_table(read_table(path))
         rows = TensorPairDataset(features, torch.zeros(len(features), 1))
-        batches = IndexBatchSampler(len(rows), self.eval_batch_size, order="sequential")
-        return DataLoader(rows, sampler=batches, batch_size=None, collate_fn=keep_batch)
+        return InMemoryLoader(
+            rows, IndexBatchSampler(len(rows), self.eval_batch_size, "sequential")
+        )
 
     def features_from_table(self, table: Table) -> torch.Tensor:
         """Every column of `table` as an input feature, as many as the net takes."""
@@ -159,6 +168,8 @@ class InMemoryDataModule(L.LightningDataModule):
 
     # Internals ------------------------------------------------------------------------------
     def _train_order(self) -> str:
+        if self.trainer is not None and self.trainer.overfit_batches > 0:
+            return "sequential"  # overfitting means the same batches every epoch
         if self.sampler == "auto":
             return "random" if self.shuffle else "sequential"
         return self.sampler
@@ -173,35 +184,35 @@ class InMemoryDataModule(L.LightningDataModule):
         counts = torch.bincount(labels).double()
         return (1.0 / counts)[labels]
 
-    def _loader(self, split_name: str, batch_size: int, order: str, drop_last: bool) -> DataLoader:
+    def _loader(
+        self, split_name: str, batch_size: int, order: str, drop_last: bool, group: int = 1
+    ) -> DataLoader | InMemoryLoader:
+        """Batches of one split: `group` consecutive batches per item (one per optimizer step)."""
         split = self._built_splits()[split_name]
         world_size, rank = self._world()
+        per_item = self.loader == "per_item"
         batches = IndexBatchSampler(
-            len(split),
-            batch_size,
-            order=order,
-            drop_last=drop_last,
-            seed=self.seed,
+            len(split), batch_size, order=order, drop_last=drop_last, seed=self.seed,
             weights=self.sample_weights(split) if order == "weighted" else None,
-            num_replicas=world_size,
-            rank=rank,
-            device=split.targets.device,
-        )
+            num_replicas=world_size, rank=rank, device=split.targets.device,
+            group=1 if per_item else group,
+        )  # fmt: skip
+        pin_memory = self._pin_memory(split)
         common = dict(
-            num_workers=self.num_workers,
-            persistent_workers=self.persistent_workers,
-            pin_memory=self._pin_memory(split),
-        )
-        if self.loader == "per_item":
+            num_workers=self.num_workers, persistent_workers=self.persistent_workers,
+            pin_memory=pin_memory,
+        )  # fmt: skip
+        if per_item:
+            collate = COLLATES[self.collate]
             return DataLoader(
-                split,
-                batch_size=batch_size,
-                sampler=ItemSampler(batches),
-                drop_last=drop_last,
-                collate_fn=COLLATES[self.collate],
-                **common,
-            )
-        return DataLoader(split, sampler=batches, batch_size=None, collate_fn=keep_batch, **common)
+                split, batch_size=batch_size * group, sampler=ItemSampler(batches),
+                drop_last=drop_last, **common,
+                collate_fn=collate if group == 1 else GroupSplitter(batch_size, collate),
+            )  # fmt: skip
+        if self.num_workers == 0 and not pin_memory:
+            return InMemoryLoader(split, batches)
+        collate = keep_batch if group == 1 else GroupSplitter(batch_size)
+        return DataLoader(split, sampler=batches, batch_size=None, collate_fn=collate, **common)
 
     def _pin_memory(self, split: TensorPairDataset) -> bool:
         if self.pin_memory is not None:
@@ -245,11 +256,6 @@ class ItemSampler(Sampler[int]):
 
     def set_epoch(self, epoch: int) -> None:
         self.batches.set_epoch(epoch)
-
-
-def keep_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
-    """Collate for batches that are already tensors: nothing to stack, return them as they are."""
-    return batch
 
 
 def check_positive_int(name: str, value: object) -> None:

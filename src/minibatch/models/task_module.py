@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import lightning as L
 import torch
+from lightning.pytorch.plugins.precision import Precision
 from torch import nn
 from torchmetrics import MeanMetric, MinMetric
 
@@ -19,6 +20,10 @@ from minibatch.models.tasks import get_loss, get_task
 
 OptimizerFactory = Callable[..., torch.optim.Optimizer]
 SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
+
+
+def loss_backward(loss: torch.Tensor) -> None:
+    loss.backward()
 
 
 class TaskModule(L.LightningModule):
@@ -31,6 +36,10 @@ class TaskModule(L.LightningModule):
         scheduler: an optional partial LR scheduler taking the optimizer, stepped per epoch.
         num_classes: for multiclass metrics.
         loss: replaces the task's loss by name (for example "sigmoid_mse", seed 001).
+        steps_per_call: mini-batches in each `training_step` (the DataModule groups them);
+            above 1, the module steps the optimizer itself once per mini-batch (Lightning's
+            manual optimization), so Lightning's fixed per-step cost is paid once per call.
+            Global steps, logged losses, checkpoints and epoch schedulers stay the same.
     """
 
     def __init__(
@@ -41,6 +50,7 @@ class TaskModule(L.LightningModule):
         scheduler: SchedulerFactory | None = None,
         num_classes: int | None = None,
         loss: str | None = None,
+        steps_per_call: int = 1,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer", "scheduler"], logger=False)
@@ -49,7 +59,14 @@ class TaskModule(L.LightningModule):
         self.loss_fn = get_loss(loss) if loss else self.task.loss
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
+        self.steps_per_call = steps_per_call
+        self.automatic_optimization = steps_per_call == 1
+        self._plain_backward = False
+        # The epoch's training loss as a running sum on the device: a MeanMetric update per
+        # step costs ~26 µs, a tensor add ~3 µs. The sum feeds `train_loss` once per epoch.
         self.train_loss = MeanMetric()
+        self._loss_sum: torch.Tensor | None = None
+        self._loss_count = 0
         self.val_loss = MeanMetric()
         self.val_loss_best = MinMetric()
         self.test_loss = MeanMetric()
@@ -77,17 +94,48 @@ class TaskModule(L.LightningModule):
         self.run_config = checkpoint.get("run_config")
 
     # Training -------------------------------------------------------------------------------
-    def training_step(
-        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
-    ) -> torch.Tensor:
-        x, y = batch
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor | None:
+        if self.automatic_optimization:
+            x, y = batch
+            return self._training_loss(x, y)
+        optimizer = self.optimizers()
+        backward = loss_backward if self._plain_backward else self.manual_backward
+        max_steps = self.trainer.max_steps
+        for x, y in batch:  # one optimizer step per mini-batch of the group
+            if 0 <= max_steps <= self.trainer.global_step:
+                break  # max_steps counts optimizer steps, not calls
+            loss = self._training_loss(x, y)
+            optimizer.zero_grad()
+            backward(loss)
+            optimizer.step()  # Lightning's optimizer: counts the global step, runs its hooks
+        return None
+
+    def on_train_start(self) -> None:
+        # Under plain 32-bit precision on one device, `manual_backward` only adds callback
+        # hooks (~45 µs a step); grouped steps call autograd directly. Mixed precision needs
+        # Lightning's loss scaling, so it keeps `manual_backward`.
+        self._plain_backward = (
+            type(self.trainer.precision_plugin) is Precision and self.trainer.world_size == 1
+        )
+
+    def _training_loss(self, x, y: torch.Tensor) -> torch.Tensor:
         loss = self.loss_fn(self.net(x), y)
-        self.train_loss.update(loss.detach(), weight=len(y))
+        if self._loss_sum is None:
+            self._loss_sum = torch.zeros((), device=loss.device)
+        self._loss_sum.add_(loss.detach(), alpha=len(y))
+        self._loss_count += len(y)
         return loss
 
     def on_train_epoch_end(self) -> None:
-        self.log("train/loss", self.train_loss.compute(), prog_bar=True)
-        self.train_loss.reset()
+        if self._loss_count:
+            self.train_loss.update(self._loss_sum / self._loss_count, weight=self._loss_count)
+            self._loss_sum, self._loss_count = None, 0
+            self.log("train/loss", self.train_loss.compute(), prog_bar=True)
+            self.train_loss.reset()
+        if not self.automatic_optimization:  # manual optimization: schedulers are ours to step
+            scheduler = self.lr_schedulers()
+            if scheduler is not None:
+                scheduler.step()
 
     # Validation and test --------------------------------------------------------------------
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:

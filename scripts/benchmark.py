@@ -1,0 +1,292 @@
+"""How close to hand-written PyTorch does the template train? `python scripts/benchmark.py`
+
+For each workload it times, in one process and interleaved (round after round):
+  (a) hand: the notebooks' loop (randperm + slicing, same net, same optimizer);
+  (b) stock: a per-item Dataset + DataLoader(shuffle=True) + a plain LightningModule that
+      logs its loss every step, with Lightning's default progress bar and logger;
+  (c) template: the model, data and trainer built by the same code as `train.py`
+      (minibatch.build), from the same configs: once as configured (steps_per_call=1,
+      one Lightning step per mini-batch) and once with the opt-in steps_per_call=K
+      (K mini-batches per Lightning step, still one optimizer step each).
+Each number is the median training-epoch time over the measured epochs (the first epoch of
+every fit is a warm-up and is dropped); validation is off in all three so the same work is
+timed. A "data" workload times pure iteration over an in-memory dataset (no model).
+
+    python scripts/benchmark.py                     # CPU, every workload
+    python scripts/benchmark.py --device cuda       # on a GPU
+    python scripts/benchmark.py --workloads mnist --rounds 5 --steps-per-call 20
+
+Templates with the fast path keep their results: tests/test_speed_paths_agree.py checks
+that the losses and weights are the same as one step per call and as the hand loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import pickle
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra import compose, initialize_config_dir
+from lightning.pytorch.callbacks import Callback
+from omegaconf import open_dict
+from rich.console import Console
+from rich.table import Table
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from minibatch.build import build_loggers, build_model, build_trainer
+from minibatch.entry import quiet_known_noise
+from minibatch.models.mlp import MLP
+from minibatch.models.regression_network import RegressionNetwork
+from minibatch.train import CONFIG_DIR
+
+console = Console(width=150)
+
+
+# Workloads -------------------------------------------------------------------------------
+def workload(name: str, data_dir: Path) -> dict:
+    """Tensors, net factory, optimizer factory, loss, batch size and the template's overrides."""
+    if name == "cooking":
+        from minibatch.data.cooking import generate_cooking_data
+
+        x, y = generate_cooking_data(500_000, 0.9, torch.Generator().manual_seed(1337))
+        return dict(
+            x=x, y=y, batch_size=10_000, loss=nn.functional.mse_loss,
+            net=lambda: RegressionNetwork(1, 1), opt=lambda p: torch.optim.AdamW(p, lr=0.005),
+            overrides=["data=cooking"],
+        )  # fmt: skip
+    if name == "mnist":
+        x, y, source = mnist_tensors(data_dir)
+        return dict(
+            x=x, y=y, batch_size=50, loss=nn.functional.cross_entropy,
+            net=lambda: MLP(784, 10, hidden=[50]), opt=lambda p: torch.optim.SGD(p, lr=0.5),
+            overrides=["data=mnist", f"paths.data_dir={data_dir}"] if source == "real" else None,
+            source=source,
+        )  # fmt: skip
+    raise ValueError(name)
+
+
+def mnist_tensors(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The real training images when data/mnist.pkl.gz is there, else random ones alike."""
+    path = data_dir / "mnist.pkl.gz"
+    if path.is_file():
+        with gzip.open(path, "rb") as file:
+            (x, y), _, _ = pickle.load(file, encoding="latin-1")
+        return torch.as_tensor(x), torch.as_tensor(y).long(), "real"
+    generator = torch.Generator().manual_seed(0)
+    return torch.rand(50_000, 784, generator=generator), torch.randint(0, 10, (50_000,)), "random"
+
+
+# (a) the hand-written loop -----------------------------------------------------------------
+def hand_epochs(w: dict, device: torch.device, epochs: int) -> list[float]:
+    x, y = w["x"].to(device), w["y"].to(device)
+    net = w["net"]().to(device)
+    optimizer = w["opt"](net.parameters())
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(x), device=device)
+        total = torch.zeros((), device=device)
+        for i in range(0, len(x), w["batch_size"]):
+            batch = order[i : i + w["batch_size"]]
+            loss = w["loss"](net(x[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+        total.item()  # the epoch's mean loss reaches the host once, as in the template
+        times.append(time.perf_counter() - start)
+    return times
+
+
+# (b) the stock Lightning path --------------------------------------------------------------
+class ItemDataset(Dataset):
+    """The seeds' Dataset: one example per `__getitem__`."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: int):
+        return self.x[index], self.y[index]
+
+
+class StockModule(L.LightningModule):
+    """What a first Lightning port of the notebooks looks like: a `self.log` every step."""
+
+    def __init__(self, net: nn.Module, opt: Callable, loss: Callable) -> None:
+        super().__init__()
+        self.net, self.opt, self.loss = net, opt, loss
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = self.loss(self.net(x), y)
+        self.log("train_loss", loss)
+        return loss
+
+    def configure_optimizers(self):
+        return self.opt(self.parameters())
+
+
+class EpochTimer(Callback):
+    """Wall time of each training epoch (validation is disabled in the benchmark)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self.start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        self.times.append(time.perf_counter() - self.start)
+
+
+def stock_epochs(w: dict, device: torch.device, epochs: int, log_dir: str) -> list[float]:
+    loader = DataLoader(ItemDataset(w["x"], w["y"]), batch_size=w["batch_size"], shuffle=True)
+    timer = EpochTimer()
+    trainer = L.Trainer(
+        accelerator=device.type, devices=1, max_epochs=epochs, callbacks=[timer],
+        default_root_dir=log_dir, enable_checkpointing=False, limit_val_batches=0,
+        enable_model_summary=False,
+    )  # fmt: skip
+    trainer.fit(StockModule(w["net"](), w["opt"], w["loss"]), train_dataloaders=loader)
+    return timer.times
+
+
+# (c) the template's path ------------------------------------------------------------------
+def template_epochs(
+    w: dict, device: torch.device, epochs: int, log_dir: str, steps_per_call: int
+) -> list[float]:
+    overrides = [
+        *w["overrides"], f"trainer.max_epochs={epochs}", f"trainer.accelerator={device.type}",
+        f"steps_per_call={steps_per_call}", "trainer.limit_val_batches=0",
+        "trainer.num_sanity_val_steps=0", "~callbacks.model_checkpoint",
+        "trainer.enable_model_summary=false",
+    ]  # fmt: skip
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=overrides)
+    with open_dict(cfg):
+        cfg.paths.output_dir = log_dir
+    import hydra
+
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = build_model(cfg.model, datamodule)
+    trainer = build_trainer(cfg, build_loggers(cfg.logger))
+    timer = EpochTimer()
+    trainer.callbacks.append(timer)
+    trainer.fit(model, datamodule=datamodule)
+    return timer.times
+
+
+# Pure data iteration ----------------------------------------------------------------------
+def data_epochs(batch_size: int, device: torch.device, epochs: int) -> tuple[list, list]:
+    """(hand slicing of a shuffled tensor, the template's DataModule loader) epoch times."""
+    from minibatch.data.in_memory_datamodule import InMemoryDataModule
+    from minibatch.data.tensor_dataset import TensorPairDataset
+
+    # Shapes of the notebooks: MNIST images for small batches, seed 000's cakes for 10,000.
+    n, width = {1: (20_000, 784), 50: (50_000, 784)}.get(batch_size, (500_000, 1))
+    x, y = torch.rand(n, width, device=device), torch.randint(0, 10, (n,), device=device)
+
+    class Module(InMemoryDataModule):
+        def build_splits(self):
+            return {"train": TensorPairDataset(x, y), "valid": TensorPairDataset(x[:10], y[:10])}
+
+    loader = Module(batch_size=batch_size).train_dataloader()
+    hand, template = [], []
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(n, device=device)
+        for i in range(0, n, batch_size):
+            batch = order[i : i + batch_size]
+            x[batch], y[batch]
+        hand.append(time.perf_counter() - start)
+        loader.sampler.set_epoch(epoch)
+        start = time.perf_counter()
+        for _ in loader:
+            pass
+        template.append(time.perf_counter() - start)
+    return hand, template
+
+
+# Report ---------------------------------------------------------------------------------------
+def median_after_warmup(runs: list[list[float]]) -> float:
+    times = [t for run in runs for t in run[1:]]
+    return statistics.median(times) if times else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--workloads", nargs="+", default=["cooking", "mnist", "data"])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of a, b, c")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (first dropped)")
+    parser.add_argument("--steps-per-call", type=int, default=50,
+                        help="K for the opt-in template row (steps_per_call=K)")  # fmt: skip
+    parser.add_argument("--data-dir", type=Path, default=CONFIG_DIR.parent / "data")
+    args = parser.parse_args()
+    quiet_known_noise()
+    import logging
+
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: no CUDA device is visible to torch.")
+    k = args.steps_per_call
+    table = Table(title=f"Training-epoch time, median of {args.rounds} rounds x "
+                  f"{args.epochs - 1} epochs\n{machine_description(device)}")  # fmt: skip
+    columns = ("workload", "(a) hand", "(b) stock", "(c) template", f"(c) K={k}",
+               "(b)/(a)", "(c)/(a)", f"(c) K={k} / (a)")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column == "workload" else "right")
+    with tempfile.TemporaryDirectory() as log_dir:
+        for name in args.workloads:
+            if name == "data":
+                for batch_size in (1, 50, 10_000):
+                    hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
+                    a, c = statistics.median(hand[1:]), statistics.median(template[1:])
+                    table.add_row(f"data only, batch {batch_size}", ms(a), "-", ms(c), "-",
+                                  "-", f"{c / a:.2f}x", "-")  # fmt: skip
+                continue
+            w = workload(name, args.data_dir)
+            if w["overrides"] is None:
+                console.print(f"[yellow]{name}: no data/mnist.pkl.gz, template path skipped[/]")
+            runs = {"a": [], "b": [], "c": [], "k": []}
+            for _ in range(args.rounds):
+                runs["a"].append(hand_epochs(w, device, args.epochs))
+                runs["b"].append(stock_epochs(w, device, args.epochs, log_dir))
+                if w["overrides"] is not None:
+                    runs["c"].append(template_epochs(w, device, args.epochs, log_dir, 1))
+                    runs["k"].append(template_epochs(w, device, args.epochs, log_dir, k))
+            a, b, c, ck = (median_after_warmup(runs[key]) for key in "abck")
+            table.add_row(f"{name}, batch {w['batch_size']}", ms(a), ms(b), ms(c), ms(ck),
+                          f"{b / a:.1f}x", f"{c / a:.2f}x", f"{ck / a:.2f}x")  # fmt: skip
+    console.print(table)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms"
+
+
+def machine_description(device: torch.device) -> str:
+    import os
+
+    gpu = f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""
+    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPUs, "
+            f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, "
+            f"lightning {L.__version__}, device {device}{gpu}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
