@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
+from minibatch.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.train import RunResult, train
 from tests.conftest import REPO_ROOT
 
@@ -24,11 +24,7 @@ def run_experiment(compose_config):
 
 
 def full_train_loss(result: RunResult) -> float:
-    """The loss of the final model on the whole training set (not an epoch average)."""
-    train_split = result.datamodule.splits["train"]
-    with torch.no_grad():
-        outputs = result.model.net(train_split.features)
-        return result.model.loss_fn(outputs, train_split.targets).item()
+    return split_loss(result.model, result.datamodule, "train")
 
 
 def test_cooking_reaches_the_noise_floor(run_experiment):
@@ -43,14 +39,10 @@ def test_cooking_reaches_the_noise_floor(run_experiment):
 )  # fmt: skip
 def test_perceptron_finds_the_boundary_at_one(run_experiment, name, overrides):
     result = run_experiment(name, *overrides)
-    layer = result.model.net.lay1
-    boundary = -layer.bias.item() / layer.weight.item()
+    boundary = decision_boundary(result.model.net.lay1)
     assert abs(boundary - 1.0) <= 0.25, boundary
-    points = result.datamodule.splits["train"]
-    assert len(points) == 100
-    with torch.no_grad():
-        predicted = (result.model.net(points.features) > 0).float()
-    accuracy = (predicted == points.targets).float().mean().item()
+    assert len(result.datamodule.splits["train"]) == 100
+    accuracy = split_accuracy(result.model, result.datamodule, "train")
     assert accuracy >= 0.85, accuracy
 
 
