@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
@@ -60,11 +61,14 @@ def test_resuming_from_a_checkpoint_continues_exactly(compose_config, tmp_path):
     first = train(compose_config(*small_cooking("trainer.max_epochs=2", "callbacks=default")))
     checkpoint = first.trainer.checkpoint_callback.last_model_path
     assert checkpoint.endswith("last.ckpt")
+    saved = torch.load(checkpoint, weights_only=False)["state_dict"]
+    assert saved["val_loss_best.min_value"] == pytest.approx(first.metrics["val/loss_best"])
     resumed, resumed_params = final_state(
         compose_config, "trainer.max_epochs=4", f"ckpt_path={checkpoint}", "callbacks=default"
     )
     assert resumed.trainer.global_step == straight.trainer.global_step == 400
     assert torch.allclose(resumed_params, straight_params, rtol=0, atol=1e-6)
+    assert resumed.metrics["val/loss_best"] == pytest.approx(straight.metrics["val/loss_best"])
 
 
 def test_max_steps_counts_optimizer_steps_with_groups(compose_config):

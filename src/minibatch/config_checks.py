@@ -10,7 +10,6 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from minibatch.data.in_memory_datamodule import check_positive_int
 from minibatch.errors import UserError
 
 
@@ -45,3 +44,15 @@ def check_steps_per_call(cfg: DictConfig) -> None:
             "trainer.gradient_clip_val and trainer.accumulate_grad_batches act per Lightning "
             "step: use them with steps_per_call=1."
         )
+
+
+def check_positive_int(name: str, value: object) -> None:
+    """Refuse anything but a positive integer (bools and floats like 50.0 included)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UserError(f"{name} must be a positive integer, got {value!r}: for example {name}=50.")
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    """Refuse a value that is not one of the accepted names, listing them."""
+    if value not in choices:
+        raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}.")

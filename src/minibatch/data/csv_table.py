@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.data.in_memory_datamodule import InMemoryDataModule, check_choice
+from minibatch.config_checks import check_choice
+from minibatch.data.in_memory_datamodule import InMemoryDataModule
 from minibatch.data.table_file import Table, is_number, read_table
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError

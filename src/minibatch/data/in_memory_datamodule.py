@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from minibatch.config_checks import check_choice, check_positive_int
 from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
 from minibatch.data.collate import COLLATES
 from minibatch.data.in_memory_loader import GroupSplitter, InMemoryLoader, keep_batch
@@ -245,6 +246,8 @@ class ItemSampler(Sampler[int]):
         self.batches = batches
 
     def __len__(self) -> int:
+        if self.batches.drop_last_batch:
+            return self.batches.num_batches() * self.batches.batch_size
         return self.batches.num_samples
 
     def __iter__(self) -> Iterator[int]:
@@ -256,15 +259,3 @@ class ItemSampler(Sampler[int]):
 
     def set_epoch(self, epoch: int) -> None:
         self.batches.set_epoch(epoch)
-
-
-def check_positive_int(name: str, value: object) -> None:
-    """Refuse anything but a positive integer (bools and floats like 50.0 included)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise UserError(f"{name} must be a positive integer, got {value!r}: for example {name}=50.")
-
-
-def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    """Refuse a value that is not one of the accepted names, listing them."""
-    if value not in choices:
-        raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}.")

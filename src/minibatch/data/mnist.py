@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from minibatch.config_checks import check_positive_int
 from minibatch.data.download import download, file_digest
-from minibatch.data.in_memory_datamodule import InMemoryDataModule, check_positive_int
+from minibatch.data.in_memory_datamodule import InMemoryDataModule
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 

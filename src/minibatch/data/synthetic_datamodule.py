@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from minibatch.data.in_memory_datamodule import InMemoryDataModule, check_positive_int
+from minibatch.config_checks import check_positive_int
+from minibatch.data.in_memory_datamodule import InMemoryDataModule
 from minibatch.data.tensor_dataset import TensorPairDataset
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import torch
 
+from minibatch.config_checks import check_positive_int
 from minibatch.data.download import fetch, write_atomically
-from minibatch.data.in_memory_datamodule import InMemoryDataModule, check_positive_int
+from minibatch.data.in_memory_datamodule import InMemoryDataModule
 from minibatch.data.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 

@@ -69,6 +69,7 @@ class TaskModule(L.LightningModule):
         self._loss_count = 0
         self.val_loss = MeanMetric()
         self.val_loss_best = MinMetric()
+        self.val_loss_best.persistent(True)  # saved in checkpoints: a resumed run keeps its best
         self.test_loss = MeanMetric()
         metrics = self.task.metrics(num_classes or 1)
         self.val_metrics = metrics.clone(prefix="val/")
