@@ -54,3 +54,18 @@ def test_missing_checkpoint_fails_with_one_sentence(compose_config, tmp_path):
 def test_steps_per_call_refuses_what_it_cannot_do(compose_config, overrides, message):
     with pytest.raises(UserError, match=message):
         train(compose_config(*small_cooking(*overrides)))
+
+
+@pytest.mark.parametrize(
+    ("debug", "expected_steps"),
+    [("fast_dev_run", 1), ("limit", 2 * 5), ("overfit", 50 * 1), ("profiler", 100)],
+)
+def test_debug_options_run_the_documented_number_of_steps(compose_config, debug, expected_steps):
+    result = train(compose_config(*small_cooking(f"debug={debug}")))
+    assert result.trainer.global_step == expected_steps
+
+
+def test_overfitting_one_batch_repeats_the_same_batch(compose_config):
+    result = train(compose_config(*small_cooking("debug=overfit", "trainer.max_epochs=300",
+                                                 "model.optimizer.lr=0.05")))  # fmt: skip
+    assert result.metrics["train/loss"] < 0.9, "one batch of 200 fitted to about its noise"

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Literal
 
 import torch
+from torch.utils.data import SequentialSampler
 from torch.utils.data.distributed import DistributedSampler
 
 Order = Literal["sequential", "random", "weighted"]
@@ -120,3 +121,22 @@ class IndexBatchSampler(DistributedSampler):
             repeats = math.ceil(self.total_size / len(indices))
             indices = indices.repeat(repeats)[: self.total_size]
         return indices[self.rank : self.total_size : self.num_replicas].to(self.device)
+
+
+class SequentialIndexBatchSampler(IndexBatchSampler, SequentialSampler):
+    """An `IndexBatchSampler` in sequential order that says so by its type.
+
+    Lightning's `overfit_batches` replaces any sampler that is not a `SequentialSampler`
+    with a per-item one (which would break whole-batch fetching); this one already gives
+    the same batches every epoch, so it is left in place.
+    """
+
+    def __init__(self, size: int, batch_size: int, **options) -> None:
+        super().__init__(size, batch_size, order="sequential", **options)
+
+
+def index_batch_sampler(size: int, batch_size: int, order: Order, **options) -> IndexBatchSampler:
+    """The sampler for `order`; sequential ones are also `SequentialSampler`s (see above)."""
+    if order == "sequential":
+        return SequentialIndexBatchSampler(size, batch_size, **options)
+    return IndexBatchSampler(size, batch_size, order=order, **options)

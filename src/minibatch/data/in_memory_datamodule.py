@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from minibatch.config_checks import check_choice, check_positive_int
-from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler
+from minibatch.data.batch_sampler import ORDERS, IndexBatchSampler, index_batch_sampler
 from minibatch.data.collate import COLLATES
 from minibatch.data.in_memory_loader import GroupSplitter, InMemoryLoader, keep_batch
 from minibatch.data.table_file import Table, read_table
@@ -150,7 +150,7 @@ class InMemoryDataModule(L.LightningDataModule):
         features = self.features_from_table(read_table(path))
         rows = TensorPairDataset(features, torch.zeros(len(features), 1))
         return InMemoryLoader(
-            rows, IndexBatchSampler(len(rows), self.eval_batch_size, "sequential")
+            rows, index_batch_sampler(len(rows), self.eval_batch_size, "sequential")
         )
 
     def features_from_table(self, table: Table) -> torch.Tensor:
@@ -192,8 +192,8 @@ class InMemoryDataModule(L.LightningDataModule):
         split = self._built_splits()[split_name]
         world_size, rank = self._world()
         per_item = self.loader == "per_item"
-        batches = IndexBatchSampler(
-            len(split), batch_size, order=order, drop_last=drop_last, seed=self.seed,
+        batches = index_batch_sampler(
+            len(split), batch_size, order, drop_last=drop_last, seed=self.seed,
             weights=self.sample_weights(split) if order == "weighted" else None,
             num_replicas=world_size, rank=rank, device=split.targets.device,
             group=1 if per_item else group,
