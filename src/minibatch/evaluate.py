@@ -13,8 +13,9 @@ from pathlib import Path
 import hydra
 import torch
 from omegaconf import DictConfig, OmegaConf
+from rich.table import Table
 
-from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError
 from minibatch.train import CONFIG_DIR
 
@@ -86,15 +87,11 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
 
 def print_metrics(ckpt_path: Path, split: str, metrics: dict[str, float]) -> None:
-    from rich.table import Table
-
     table = Table(title=f"{ckpt_path.name} on {split}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name, value in sorted(metrics.items()):
         table.add_row(name, f"{value:.4f}")
-    from minibatch.entry import console
-
     console.print(table)
 
 
