@@ -126,3 +126,18 @@ def test_weighted_sampler_needs_classes():
     datamodule = CookingDataModule(train_size=100, valid_size=10, sampler="weighted")
     with pytest.raises(UserError, match="needs a classification dataset"):
         datamodule.train_dataloader()
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_grouped_batches_are_the_same_on_both_loader_paths(drop_last):
+    # 1,050 rows in batches of 100: 10 whole batches (+ 50 unless dropped), groups of 3.
+    options = dict(train_size=1_050, valid_size=10, batch_size=100, seed=2, drop_last=drop_last,
+                   steps_per_call=3)  # fmt: skip
+    fast = list(CookingDataModule(**options).train_dataloader())
+    stock = list(CookingDataModule(**options, loader="per_item").train_dataloader())
+    sizes = [[len(y) for _, y in group] for group in fast]
+    assert sizes == [[100] * 3] * 3 + ([[100]] if drop_last else [[100, 50]])
+    assert [[len(y) for _, y in group] for group in stock] == sizes
+    for fast_group, stock_group in zip(fast, stock, strict=True):
+        for (x1, y1), (x2, y2) in zip(fast_group, stock_group, strict=True):
+            assert torch.equal(x1, x2) and torch.equal(y1, y2)

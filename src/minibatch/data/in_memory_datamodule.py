@@ -205,9 +205,11 @@ class InMemoryDataModule(L.LightningDataModule):
         )  # fmt: skip
         if per_item:
             collate = COLLATES[self.collate]
+            # ItemSampler already leaves out a dropped last batch; dropping here as well would
+            # also drop a last group that is short but made of whole batches.
             return DataLoader(
                 split, batch_size=batch_size * group, sampler=ItemSampler(batches),
-                drop_last=drop_last, **common,
+                drop_last=False, **common,
                 collate_fn=collate if group == 1 else GroupSplitter(batch_size, collate),
             )  # fmt: skip
         if self.num_workers == 0 and not pin_memory:
