@@ -154,7 +154,8 @@ class CsvDataModule(InMemoryDataModule):
                 f"data.task=binary needs exactly 2 values in {self.target!r}, "
                 f"found {len(by_value)}: use data.task=multiclass."
             )
-        ids = torch.tensor([by_value.index(cell) for cell in cells])
+        class_id = {value: i for i, value in enumerate(by_value)}
+        ids = torch.tensor([class_id[cell] for cell in cells])
         return ids.float().reshape(-1, 1) if self._task == "binary" else ids
 
     def split_rows(self, count: int) -> tuple[torch.Tensor, torch.Tensor]:
