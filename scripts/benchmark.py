@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import hydra
 import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
@@ -178,8 +179,6 @@ def template_epochs(
         cfg = compose("train", overrides=overrides)
     with open_dict(cfg):
         cfg.paths.output_dir = log_dir
-    import hydra
-
     datamodule = hydra.utils.instantiate(cfg.data)
     model = build_model(cfg.model, datamodule)
     trainer = build_trainer(cfg, build_loggers(cfg.logger))
