@@ -110,6 +110,18 @@ def test_same_batches_as_torch_dataloader(shuffle: bool, drop_last: bool, batch_
         _assert_same_batches(list(ours), list(theirs))
 
 
+def test_iter_alone_draws_nothing() -> None:
+    """Lightning calls iter() once just to check a loader is iterable: that must not shift
+    the order (torch's own loader draws its base seed in iter(); Lightning skips the check
+    for it)."""
+    ours = DataLoader(Squares(), 4, shuffle=True, generator=torch.Generator().manual_seed(6))
+    iter(ours)
+    theirs = torch_data.DataLoader(
+        Squares(), 4, shuffle=True, generator=torch.Generator().manual_seed(6)
+    )
+    _assert_same_batches(list(ours), list(theirs))
+
+
 def test_shuffled_epochs_differ_and_cover_every_example_once() -> None:
     loader = DataLoader(Squares(), 6, shuffle=True, generator=torch.Generator().manual_seed(1))
     first, second = _labels(list(loader)), _labels(list(loader))

@@ -39,7 +39,7 @@ class DataLoader:
     """Batches of `dataset`, read in the main process or by `num_workers` processes.
 
     Same batches in the same order as `torch.utils.data.DataLoader` given the same options
-    and generator: like torch, each `iter()` first draws a base seed from `generator` (worker
+    and generator: like torch, each epoch first draws a base seed from `generator` (worker
     i seeds torch and `random` with base seed + i), then the sampler draws its order.
     `context` is the multiprocessing start method: "spawn" (the default, safe everywhere;
     the dataset and collate_fn must then be importable) or "fork" (Linux, faster to start).
@@ -70,11 +70,16 @@ class DataLoader:
         return len(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
+        # A generator: nothing is drawn until the first batch is asked for. (torch draws the
+        # base seed in iter(); Lightning calls iter() once only to check the loader is
+        # iterable, which would shift every later draw.)
         base_seed = int(torch.empty((), dtype=torch.int64).random_(generator=self.generator))
         batches = iter(self.batch_sampler)
         if self.num_workers == 0:
-            return (self.collate_fn([self.dataset[i] for i in indices]) for indices in batches)
-        return self._from_workers(batches, base_seed)
+            for indices in batches:
+                yield self.collate_fn([self.dataset[i] for i in indices])
+        else:
+            yield from self._from_workers(batches, base_seed)
 
     def _from_workers(self, batches: Iterator[list[int]], base_seed: int) -> Iterator[Any]:
         ctx = mp.get_context(self.context)
