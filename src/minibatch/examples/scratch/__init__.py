@@ -13,3 +13,41 @@ the same numbers as the library version it stands in for.
 - `collate`: stack a list of examples into a batch; pad variable-length sequences.
 - `loader`: a DataLoader with an optional pool of worker processes that does not hang.
 """
+
+from minibatch.examples.scratch.collate import collate, pad_collate
+from minibatch.examples.scratch.loader import DataLoader, WorkerError
+from minibatch.examples.scratch.losses import (
+    accuracy,
+    cross_entropy,
+    log_softmax,
+    logsumexp,
+    naive_log_softmax,
+    nll,
+)
+from minibatch.examples.scratch.sampling import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    WeightedSampler,
+    inverse_frequency_weights,
+)
+from minibatch.examples.scratch.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "BatchSampler",
+    "DataLoader",
+    "RandomSampler",
+    "SequentialSampler",
+    "WeightedSampler",
+    "WorkerError",
+    "accuracy",
+    "collate",
+    "cross_entropy",
+    "inverse_frequency_weights",
+    "log_softmax",
+    "logsumexp",
+    "naive_log_softmax",
+    "nll",
+    "pad_collate",
+]
