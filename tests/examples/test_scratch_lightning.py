@@ -19,6 +19,16 @@ from torch.utils import data as torch_data
 from minibatch.examples import scratch
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors gain nothing from threads, and on a busy machine torch's thread pool
+    waiting on its threads can make these steps 10x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 class Classifier(L.LightningModule):
     def __init__(self, loss_fn, optimizer_cls) -> None:
         super().__init__()
