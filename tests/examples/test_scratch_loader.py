@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import time
 from collections.abc import Iterator
@@ -209,6 +210,15 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     """What hung seed 002's Pool: a worker that is gone never answers."""
     with pytest.raises(WorkerError, match="exit code 3"):
         list(DataLoader(DiesAt(), 4, num_workers=2, context="fork"))
+    assert mp.active_children() == []
+
+
+def test_what_spawned_workers_cannot_import_fails_at_once_in_the_caller() -> None:
+    """Seed 002's hang, caught: under spawn a worker gets the dataset and collate_fn by
+    pickle, so something defined on the fly (a lambda, a notebook class) cannot reach it."""
+    loader = DataLoader(Squares(), 4, num_workers=2, collate_fn=lambda batch: batch)
+    with pytest.raises((AttributeError, pickle.PicklingError), match="lambda"):
+        next(iter(loader))
     assert mp.active_children() == []
 
 

@@ -84,17 +84,13 @@ class DataLoader:
     def _from_workers(self, batches: Iterator[list[int]], base_seed: int) -> Iterator[Any]:
         ctx = mp.get_context(self.context)
         tasks, results = ctx.Queue(), ctx.Queue()
-        workers = [
-            ctx.Process(
-                target=_work,
-                args=(self.dataset, self.collate_fn, tasks, results, base_seed + i),
-                daemon=True,  # killed with the main process, should it exit mid-epoch
-            )
-            for i in range(self.num_workers)
-        ]
-        for worker in workers:
-            worker.start()
+        workers = []
         try:
+            for i in range(self.num_workers):  # under spawn, start() pickles the dataset
+                args = (self.dataset, self.collate_fn, tasks, results, base_seed + i)
+                # daemon: killed with the main process, should it exit mid-epoch
+                workers.append(ctx.Process(target=_work, args=args, daemon=True))
+                workers[-1].start()
             sent = 0
             for indices in itertools.islice(batches, 2 * self.num_workers):  # one spare each
                 tasks.put((sent, indices))
@@ -148,6 +144,7 @@ def _receive(results: Any, workers: list) -> tuple[int, Any, str | None]:
 
 def _stop(workers: list, tasks: Any) -> None:
     """Ask every worker to finish, wait a little, then terminate any that did not."""
+    workers = [worker for worker in workers if worker.pid is not None]  # started ones
     for _ in workers:
         tasks.put(None)
     for worker in workers:
