@@ -33,7 +33,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import hydra
 import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
@@ -44,32 +43,36 @@ from rich.table import Table
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from minibatch.build import build_loggers, build_model, build_trainer
+from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
+from minibatch.data_spec import DataSpec
 from minibatch.entry import quiet_known_noise
-from minibatch.models.mlp import MLP
-from minibatch.models.regression_network import RegressionNetwork
+from minibatch.examples.nets.regression_network import RegressionNetwork
+from minibatch.nets.mlp import MLP
 from minibatch.train import CONFIG_DIR
 
 console = Console(width=150)
+COOKING_SPEC = DataSpec(task="regression", input_shape=(1,))
+MNIST_SPEC = DataSpec(task="multiclass", input_shape=(784,), num_classes=10)
 
 
 # Workloads -------------------------------------------------------------------------------
 def workload(name: str, data_dir: Path) -> dict:
     """Tensors, net factory, optimizer factory, loss, batch size and the template's overrides."""
     if name == "cooking":
-        from minibatch.data.cooking import generate_cooking_data
+        from minibatch.examples.data.cooking import generate_cooking_data
 
         x, y = generate_cooking_data(500_000, 0.9, torch.Generator().manual_seed(1337))
         return dict(
             x=x, y=y, batch_size=10_000, loss=nn.functional.mse_loss,
-            net=lambda: RegressionNetwork(1, 1), opt=lambda p: torch.optim.AdamW(p, lr=0.005),
+            net=lambda: RegressionNetwork(COOKING_SPEC),
+            opt=lambda p: torch.optim.AdamW(p, lr=0.005),
             overrides=["data=cooking"],
         )  # fmt: skip
     if name == "mnist":
         x, y, source = mnist_tensors(data_dir)
         return dict(
             x=x, y=y, batch_size=50, loss=nn.functional.cross_entropy,
-            net=lambda: MLP(784, 10, hidden=[50]), opt=lambda p: torch.optim.SGD(p, lr=0.5),
+            net=lambda: MLP(MNIST_SPEC, hidden=[50]), opt=lambda p: torch.optim.SGD(p, lr=0.5),
             overrides=["data=mnist", f"paths.data_dir={data_dir}"] if source == "real" else None,
             source=source,
         )  # fmt: skip
@@ -179,8 +182,8 @@ def template_epochs(
         cfg = compose("train", overrides=overrides)
     with open_dict(cfg):
         cfg.paths.output_dir = log_dir
-    datamodule = hydra.utils.instantiate(cfg.data)
-    model = build_model(cfg.model, datamodule)
+    datamodule = build_datamodule(cfg)
+    model = build_module(cfg)
     trainer = build_trainer(cfg, build_loggers(cfg.logger))
     timer = EpochTimer()
     trainer.callbacks.append(timer)
@@ -191,8 +194,8 @@ def template_epochs(
 # Pure data iteration ----------------------------------------------------------------------
 def data_epochs(batch_size: int, device: torch.device, epochs: int) -> tuple[list, list]:
     """(hand slicing of a shuffled tensor, the template's DataModule loader) epoch times."""
-    from minibatch.data.in_memory_datamodule import InMemoryDataModule
-    from minibatch.data.tensor_dataset import TensorPairDataset
+    from minibatch.in_memory.datamodule import InMemoryDataModule
+    from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
     # Shapes of the notebooks: MNIST images for small batches, seed 000's cakes for 10,000.
     n, width = {1: (20_000, 784), 50: (50_000, 784)}.get(batch_size, (500_000, 1))

@@ -3,7 +3,7 @@
     python scripts/experiments.py            # all (MNIST needs data/mnist.pkl.gz)
     python scripts/experiments.py cooking mnist
 
-The same checks are tests (tests/test_experiments.py); this prints the measured values,
+The same checks are tests (tests/examples/test_experiments.py); this prints the measured values,
 for the README's table and for your own changes.
 """
 
@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from minibatch.entry import quiet_known_noise
-from minibatch.measures import decision_boundary, split_accuracy, split_loss
+from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.train import CONFIG_DIR, RunResult, train
 
 QUIET = ["logger=none", "callbacks=none", "trainer.enable_progress_bar=false",

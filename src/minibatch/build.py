@@ -1,11 +1,11 @@
-"""Turn config groups into objects: the model for a dataset, the loggers, the trainer.
+"""Turn config groups into objects: the DataModule, the LightningModule, loggers, trainer.
 
-Shared by training and evaluation so both build things the same way.
+Shared by training, evaluation and the benchmark, so all build things the same way.
 """
 
 from __future__ import annotations
 
-import inspect
+import functools
 
 import hydra
 import lightning as L
@@ -14,9 +14,10 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 from torch import nn
 
-from minibatch.data.in_memory_datamodule import InMemoryDataModule
-from minibatch.errors import UserError
-from minibatch.models.task_module import TaskModule
+from minibatch.data_spec import DataSpec
+from minibatch.errors import UserError, unwrapped_user_errors
+from minibatch.grouped_steps import GroupedStepsModule, group_training_batches
+from minibatch.task_module import TaskModule
 
 
 def instantiate_named(group: DictConfig | None) -> list:
@@ -26,32 +27,44 @@ def instantiate_named(group: DictConfig | None) -> list:
     return [hydra.utils.instantiate(entry) for entry in group.values() if "_target_" in entry]
 
 
-def build_net(net_cfg: DictConfig, datamodule: InMemoryDataModule) -> nn.Module:
-    """The net, sized by the dataset: its input and output sizes are never typed twice."""
-    net_factory = hydra.utils.instantiate(net_cfg)
-    sizes = {"in_features": datamodule.input_size, "out_features": datamodule.output_size}
-    if datamodule.input_kind == "tokens":
-        if "vocab_size" not in inspect.signature(net_factory.func).parameters:
-            raise UserError(
-                f"{net_factory.func.__name__} reads feature vectors, not token sequences: "
-                "use model=mlp, which puts an embedding bag in front of them."
-            )
-        sizes["vocab_size"] = datamodule.input_size
-    return net_factory(**sizes)
+def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
+    """The configured net, sized by the data's spec: sizes are never typed twice."""
+    with unwrapped_user_errors():
+        make_net = hydra.utils.instantiate(model_cfg, _partial_=True)
+    net_class = make_net.func
+    kinds = getattr(net_class, "input_kinds", ("features",))
+    if spec.input_kind not in kinds:
+        raise UserError(
+            f"{net_class.__name__} reads {' or '.join(kinds)}, not {spec.input_kind}: "
+            "use model=mlp, which reads every kind of input."
+        )
+    with unwrapped_user_errors():
+        return make_net(spec)
 
 
-def build_model(model_cfg: DictConfig, datamodule: InMemoryDataModule) -> TaskModule:
-    """The configured LightningModule for the dataset's task."""
-    scheduler_cfg = model_cfg.get("scheduler")
-    return hydra.utils.instantiate(
-        model_cfg,
-        net=build_net(model_cfg.net, datamodule),
-        task=datamodule.task,
-        num_classes=datamodule.num_classes,
-        steps_per_call=datamodule.steps_per_call,
-        optimizer=hydra.utils.instantiate(model_cfg.optimizer),
-        scheduler=hydra.utils.instantiate(scheduler_cfg) if scheduler_cfg else None,
-        _recursive_=False,
+def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
+    """The configured DataModule; with `steps_per_call` > 1 its training batches come grouped."""
+    with unwrapped_user_errors():
+        datamodule = hydra.utils.instantiate(cfg.data)
+    if not isinstance(datamodule, L.LightningDataModule):
+        raise UserError(
+            f"data._target_ built a {type(datamodule).__name__}, not a LightningDataModule."
+        )
+    if cfg.get("steps_per_call", 1) > 1:
+        group_training_batches(datamodule, cfg.steps_per_call)
+    return datamodule
+
+
+def build_module(cfg: DictConfig, spec: DataSpec | None = None) -> TaskModule:
+    """The LightningModule; its net is built from `spec`, or from the DataModule's in fit."""
+    module_class = GroupedStepsModule if cfg.get("steps_per_call", 1) > 1 else TaskModule
+    scheduler, loss = cfg.get("scheduler"), cfg.get("loss")
+    return module_class(
+        net=functools.partial(build_net, cfg.model),
+        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        scheduler=hydra.utils.instantiate(scheduler) if scheduler else None,
+        loss=hydra.utils.instantiate(loss) if isinstance(loss, DictConfig) else loss,
+        spec=spec,
     )
 
 

@@ -52,7 +52,7 @@ def user_errors_exit() -> Iterator[None]:
     except UserError as error:
         say(f"[bold red]error:[/] {error}")
         sys.exit(2)
-    except InstantiationException as error:
+    except InstantiationException as error:  # raised outside `unwrapped_user_errors`
         if not isinstance(error.__cause__, UserError):
             raise
         say(f"[bold red]error:[/] {error.__cause__}")

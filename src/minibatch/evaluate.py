@@ -1,7 +1,7 @@
 """Evaluate a checkpoint: `python src/minibatch/evaluate.py ckpt_path=.../last.ckpt split=test`.
 
-The data and the net are rebuilt from the training config that `train.py` saves inside every
-checkpoint, then Lightning loads the weights (`load_from_checkpoint`). Prints a metrics
+The data and the net are rebuilt from the training config and the data's `DataSpec` that
+`train.py` saves inside every checkpoint, then the weights are loaded. Prints a metrics
 table; with `predict_path=` also writes the predictions, one row per example.
 """
 
@@ -22,33 +22,32 @@ from minibatch.train import CONFIG_DIR
 SPLITS = ("train", "valid", "test")
 
 
-def read_run_config(ckpt_path: Path) -> DictConfig:
-    """The training config saved in a checkpoint of this template."""
+def read_checkpoint(ckpt_path: Path) -> dict:
+    """A checkpoint of this template: weights, training config and data spec (data only)."""
     if not ckpt_path.is_file():
         raise UserError(f"ckpt_path={ckpt_path} is not a file: give the path of a .ckpt file.")
     checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    if "run_config" not in checkpoint:
+    if "run_config" not in checkpoint or "data_spec" not in checkpoint:
         raise UserError(f"{ckpt_path} was not written by this template's train.py (no run config).")
-    return OmegaConf.create(checkpoint["run_config"])
+    return checkpoint
 
 
-def load_model(ckpt_path: Path, run_cfg: DictConfig, datamodule):
-    """The trained LightningModule, its net rebuilt for `datamodule` and its weights loaded."""
-    from minibatch.build import build_net
-    from minibatch.models.task_module import TaskModule
+def load_model(ckpt_path: Path, checkpoint: dict, run_cfg: DictConfig, datamodule):
+    """The trained LightningModule, its net rebuilt for the data and its weights loaded."""
+    from minibatch.build import build_module
+    from minibatch.data_spec import describe
 
-    net = build_net(run_cfg.model.net, datamodule)
+    spec = describe(datamodule)
+    model = build_module(OmegaConf.merge(run_cfg, {"steps_per_call": 1}), spec)
     try:
-        return TaskModule.load_from_checkpoint(
-            ckpt_path, map_location="cpu", net=net, optimizer=None, task=datamodule.task,
-            num_classes=datamodule.num_classes,
-        )  # fmt: skip
+        model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
         raise UserError(
-            f"{ckpt_path} does not fit this data and model (net {type(net).__name__} for "
-            f"{datamodule.input_size} inputs and {datamodule.output_size} outputs): evaluate it "
-            f"on the data it was trained on ({str(error).splitlines()[0]})."
+            f"{ckpt_path} does not fit this data and model ({type(model.net).__name__} for "
+            f"{spec.input_size} inputs and {spec.output_size} outputs): evaluate it on the "
+            f"data it was trained on ({str(error).splitlines()[0]})."
         ) from None
+    return model.eval()
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
@@ -59,16 +58,19 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split} is not one of: {', '.join(SPLITS)}.")
     ckpt_path = Path(cfg.ckpt_path)
-    run_cfg = read_run_config(ckpt_path)
+    checkpoint = read_checkpoint(ckpt_path)
+    run_cfg = OmegaConf.create(checkpoint["run_config"])
     datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, cfg.data))
-    model = load_model(ckpt_path, run_cfg, datamodule)
+    datamodule.prepare_data()
+    datamodule.setup("validate")
+    model = load_model(ckpt_path, checkpoint, run_cfg, datamodule)
     trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,
                         enable_checkpointing=False, enable_model_summary=False)  # fmt: skip
     if cfg.input_path:
         loader = datamodule.loader_for_table(cfg.input_path)
         metrics = {}
     else:
-        loader = datamodule.loader_for(cfg.split)
+        loader = evaluation_loader(datamodule, cfg.split)
         results = trainer.validate(model, dataloaders=loader, verbose=False)[0]
         metrics = {
             name.replace("val/", f"{cfg.split}/"): value
@@ -76,14 +78,29 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         }  # fmt: skip
         print_metrics(ckpt_path, cfg.split, metrics)
     if cfg.predict_path:
+        # Predictions and targets in the data's own units, not standardised ones.
         predictions = torch.cat(trainer.predict(model, dataloaders=loader)).float().cpu()
-        targets = None if cfg.input_path else loader.dataset.targets.cpu()
-        if model.task.name == "regression":  # in the data's own units, not standardised ones
-            predictions = datamodule.unscale_targets(predictions)
-            targets = None if targets is None else datamodule.unscale_targets(targets)
+        targets = None if cfg.input_path else loader_targets(loader, model)
         write_predictions(Path(cfg.predict_path), predictions, targets, model.task.name)
         say(f"[bold]predictions:[/] {cfg.predict_path}")
     return metrics
+
+
+def evaluation_loader(datamodule, split: str):
+    """The split's loader in order: the in-memory base's, or the DataModule's own."""
+    if hasattr(datamodule, "loader_for"):
+        return datamodule.loader_for(split)
+    if split == "train":
+        raise UserError(
+            f"{type(datamodule).__name__} has no ordered training loader: use split=valid."
+        )
+    return datamodule.val_dataloader() if split == "valid" else datamodule.test_dataloader()
+
+
+def loader_targets(loader, model) -> torch.Tensor:
+    """Every target of the loader, in its order and in the data's own units."""
+    targets = torch.cat([batch[1].reshape(len(batch[1]), -1) for batch in loader]).float()
+    return model.spec.unscale(targets) if model.task.name == "regression" else targets
 
 
 def print_metrics(ckpt_path: Path, split: str, metrics: dict[str, float]) -> None:

@@ -7,16 +7,16 @@ then (optionally) test. Everything is chosen in configs/; nothing here is datase
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.project_paths import config_dir, project_root
 from minibatch.run_dir import register_resolvers
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
-register_resolvers(project_root=CONFIG_DIR.parent)
+CONFIG_DIR = config_dir()
+register_resolvers(project_root=project_root())
 
 
 @dataclass
@@ -33,7 +33,7 @@ def train(cfg: DictConfig) -> RunResult:
     """Fit (and optionally test) the configured model."""
     import lightning as L  # imported here so `--help` and config errors answer at once
 
-    from minibatch.build import build_loggers, build_model, build_trainer
+    from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
     from minibatch.hparams import log_hparams
 
@@ -41,18 +41,28 @@ def train(cfg: DictConfig) -> RunResult:
     check_config(cfg)
     if cfg.seed is not None:
         L.seed_everything(cfg.seed, workers=True)
-    datamodule = hydra.utils.instantiate(cfg.data)
-    model = build_model(cfg.model, datamodule)
+    datamodule = build_datamodule(cfg)
+    model = build_module(cfg)
     trainer = build_trainer(cfg, build_loggers(cfg.logger))
     config = OmegaConf.to_container(cfg, resolve=True)
     log_hparams(trainer.loggers, config, model.metric_names())
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
-    if cfg.test and "test" in datamodule.splits:
+    if cfg.test and has_test_split(datamodule):
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
     return RunResult(metrics, model, datamodule, trainer)
+
+
+def has_test_split(datamodule: object) -> bool:
+    """Whether the DataModule has a test split to evaluate on."""
+    splits = getattr(datamodule, "splits", None)
+    if splits is not None:
+        return "test" in splits
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    return is_overridden("test_dataloader", datamodule)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")

@@ -1,1 +1,0 @@
-"""LightningDataModules for every dataset of the teaching notebooks."""

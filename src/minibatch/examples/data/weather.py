@@ -1,0 +1,116 @@
+"""Seed 000's exercise: daily weather at the LBBE (Lyon) from the Open-Meteo forecast API.
+
+Inputs are the daily mean temperature (°C) and mean wind speed at 10 m (km/h); the target
+is the daily precipitation sum (mm), for the past 30 days (the API adds its forecast days;
+days it has no value for yet are left out). As in the exercise: batches of 10, no shuffle.
+The last `valid_fraction` of the days, in date order, are held out for validation.
+
+The API answer is cached as JSON under `<data_dir>/weather/`; later runs read the cache
+(`data.refresh=true` asks the API again). With no network and no cache, the run stops with
+one sentence saying where to put a JSON answer.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+
+import torch
+
+from minibatch.config_checks import check_positive_int
+from minibatch.errors import UserError
+from minibatch.examples.data.download import fetch, write_atomically
+from minibatch.in_memory.datamodule import InMemoryDataModule
+from minibatch.in_memory.tensor_dataset import TensorPairDataset
+
+API_URL = "https://api.open-meteo.com/v1/forecast"
+INPUTS = ("temperature_2m_mean", "wind_speed_10m_mean")
+TARGET = "precipitation_sum"
+
+
+def forecast_url(base_url: str, latitude: float, longitude: float, past_days: int) -> str:
+    """The exercise's request: the three daily variables for the past days at one place."""
+    query = urllib.parse.urlencode(
+        {
+            "latitude": latitude,
+            "longitude": longitude,
+            "past_days": past_days,
+            "daily": ",".join([TARGET, *INPUTS]),
+        }  # fmt: skip
+    )
+    return f"{base_url}?{query}"
+
+
+def daily_rows(answer: dict, source: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs (days, 2) and target (days, 1) for the days where all three values are known."""
+    daily = answer.get("daily") if isinstance(answer, dict) else None
+    missing = [key for key in (TARGET, *INPUTS) if not isinstance((daily or {}).get(key), list)]
+    if missing:
+        raise UserError(f"{source} has no daily {', '.join(missing)}: not an Open-Meteo answer.")
+    columns = [daily[key] for key in (*INPUTS, TARGET)]
+    rows = [values for values in zip(*columns, strict=False) if None not in values]
+    if not rows:
+        raise UserError(f"{source} has no day with all of {', '.join((*INPUTS, TARGET))}.")
+    table = torch.tensor(rows, dtype=torch.float32)
+    return table[:, :2], table[:, 2:]
+
+
+class WeatherDataModule(InMemoryDataModule):
+    """Open-Meteo daily weather: (temperature, wind) -> precipitation."""
+
+    task = "regression"
+
+    def __init__(
+        self,
+        data_dir: str = "data",
+        latitude: float = 45.78,
+        longitude: float = 4.87,
+        past_days: int = 30,
+        api_url: str = API_URL,
+        refresh: bool = False,
+        valid_fraction: float = 0.2,
+        **loader_options,
+    ) -> None:
+        super().__init__(**loader_options)
+        check_positive_int("data.past_days", past_days)
+        if not 0 < valid_fraction < 1:
+            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+        self.latitude, self.longitude, self.past_days = latitude, longitude, past_days
+        self.url = forecast_url(api_url, latitude, longitude, past_days)
+        self.refresh, self.valid_fraction = refresh, valid_fraction
+        self.cache = (
+            Path(data_dir) / "weather" / f"open-meteo_{latitude}_{longitude}_{past_days}d.json"
+        )
+
+    def prepare_data(self) -> None:
+        """Ask the API unless a cached answer exists (or `refresh`); keep the cache if it fails."""
+        if self.cache.is_file() and not self.refresh:
+            return
+        try:
+            body = fetch(self.url)
+            daily_rows(json.loads(body), self.url)
+        except (OSError, ValueError, UserError) as error:
+            if self.cache.is_file():
+                return  # a refresh that failed: the cached answer is still good
+            raise UserError(
+                f"cannot get the weather from {self.url} ({error}) and there is no cached copy: "
+                f"run once with network access, or save the API's JSON answer as {self.cache}."
+            ) from None
+        write_atomically(self.cache, body)
+
+    def build_splits(self) -> dict[str, TensorPairDataset]:
+        try:
+            answer = json.loads(self.cache.read_text())
+        except (OSError, ValueError) as error:
+            raise UserError(
+                f"cannot read {self.cache} ({error}): delete it to download again."
+            ) from None
+        inputs, target = daily_rows(answer, str(self.cache))
+        cut = len(target) - max(1, round(len(target) * self.valid_fraction))
+        if cut < 1:
+            raise UserError(f"{self.cache} has {len(target)} usable days: too few to split.")
+        return {
+            "train": TensorPairDataset(inputs[:cut], target[:cut]),
+            "valid": TensorPairDataset(inputs[cut:], target[cut:]),
+        }

@@ -1,1 +1,0 @@
-"""Plain nn.Module nets and the LightningModule that trains them for a task."""

@@ -1,0 +1,1 @@
+"""Generic nets, each built from a `DataSpec` (see `minibatch.data_spec`)."""

@@ -1,0 +1,1 @@
+"""Your own table of numbers (`data=csv`): a CSV file read into in-memory tensors."""

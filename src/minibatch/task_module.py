@@ -1,0 +1,178 @@
+"""The LightningModule: a plain net trained for the task its data poses.
+
+The net is built from the DataModule's `DataSpec` (see `data_spec.py`) in
+`configure_model`, which Lightning calls after `prepare_data` (rank 0) and `setup` (every
+rank): the model never reads the data itself. Give `spec=` to build it at once instead
+(evaluation, notebooks).
+
+Logging is done once per epoch, not once per step: losses are accumulated on the device
+(no host sync inside the step) and logged in the epoch-end hooks. For the small models and
+batches of the notebooks, a `self.log` per step would cost about as much as the step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import lightning as L
+import torch
+from torch import nn
+from torchmetrics import MeanMetric, MinMetric
+
+from minibatch.data_spec import DataSpec, describe
+from minibatch.tasks import METRIC_NAMES, get_loss, get_task
+
+NetFactory = Callable[[DataSpec], nn.Module]
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
+
+
+class TaskModule(L.LightningModule):
+    """Train the net that `net(spec)` builds with the loss and metrics of `spec.task`.
+
+    Args:
+        net: called with the data's `DataSpec`, returns an nn.Module producing raw outputs
+            (no final sigmoid or softmax) of shape (batch, spec.output_size).
+        optimizer: a partial optimizer (Hydra `_partial_: true`) taking the parameters.
+        scheduler: an optional partial LR scheduler taking the optimizer, stepped per epoch.
+        loss: replaces the task's loss: a name (for example "sigmoid_mse", seed 001) or a
+            callable (outputs, targets) -> loss (for example the scratch cross entropy).
+        spec: build the net now for this data instead of in `configure_model`.
+    """
+
+    def __init__(
+        self,
+        net: NetFactory,
+        optimizer: OptimizerFactory | None = None,
+        scheduler: SchedulerFactory | None = None,
+        loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+        spec: DataSpec | None = None,
+    ) -> None:
+        super().__init__()
+        self.net_factory = net
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        # An unknown name fails now, before any data is read.
+        self.loss_override = get_loss(loss) if isinstance(loss, str) else loss
+        self.net: nn.Module | None = None
+        self.spec: DataSpec | None = None
+        # The epoch's training loss as a running sum on the device: a MeanMetric update per
+        # step costs several times a tensor add. The sum is logged once per epoch.
+        self._loss_sum: torch.Tensor | None = None
+        self._loss_count = 0
+        self.train_loss = MeanMetric()
+        self.val_loss = MeanMetric()
+        self.val_loss_best = MinMetric()
+        self.val_loss_best.persistent(True)  # saved in checkpoints: a resumed run keeps its best
+        self.test_loss = MeanMetric()
+        if spec is not None:
+            self.build(spec)
+
+    def build(self, spec: DataSpec) -> None:
+        """Net, loss and metrics for the data that `spec` describes."""
+        self.spec = spec
+        self.task = get_task(spec.task)
+        self.loss_fn = self.loss_override or self.task.loss
+        self.net = self.net_factory(spec)
+        metrics = self.task.metrics(spec.num_classes or 1)
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+        self.example_input_array = (spec.example_input(),)  # the summary's in/out shapes
+
+    def configure_model(self) -> None:
+        if self.net is None:
+            self.build(describe(self.trainer.datamodule))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    # The composed config of the run, kept in its checkpoints with the data's spec so that
+    # evaluation rebuilds the same data and net (see evaluate.py). Both are plain data.
+    run_config: dict | None = None
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["data_spec"] = self.spec.to_dict()
+        if self.run_config is not None:
+            checkpoint["run_config"] = self.run_config
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.run_config = checkpoint.get("run_config")
+
+    # Training -------------------------------------------------------------------------------
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        return self.training_loss(x, y)
+
+    def training_loss(self, x, y: torch.Tensor) -> torch.Tensor:
+        """The batch's loss, also added to the epoch's running sum."""
+        loss = self.loss_fn(self.net(x), y)
+        if self._loss_sum is None:
+            self._loss_sum = torch.zeros((), device=loss.device)
+        self._loss_sum.add_(loss.detach(), alpha=len(y))
+        self._loss_count += len(y)
+        return loss
+
+    def on_train_epoch_end(self) -> None:
+        if self._loss_count:
+            self.train_loss.update(self._loss_sum / self._loss_count, weight=self._loss_count)
+            self._loss_sum, self._loss_count = None, 0
+            self.log("train/loss", self.train_loss.compute(), prog_bar=True)
+            self.train_loss.reset()
+
+    # Validation and test --------------------------------------------------------------------
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, self.val_loss, self.val_metrics)
+
+    def on_validation_epoch_end(self) -> None:
+        results = self._compute_and_reset("val", self.val_loss, self.val_metrics)
+        if self.trainer.sanity_checking:
+            return  # the sanity check only proves validation runs; it is not a result
+        self.val_loss_best.update(results["val/loss"])
+        results["val/loss_best"] = self.val_loss_best.compute()
+        self.log_dict(results, prog_bar=True)
+
+    def predict_step(self, batch, batch_idx: int) -> torch.Tensor:
+        """Predictions for a batch: values in the target's units, or class probabilities."""
+        return self.predictions(self.net(batch[0]))
+
+    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, self.test_loss, self.test_metrics)
+
+    def on_test_epoch_end(self) -> None:
+        self.log_dict(self._compute_and_reset("test", self.test_loss, self.test_metrics))
+
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Raw outputs as predictions: probabilities, or regression values in own units."""
+        return self.spec.unscale(self.task.predict(outputs))
+
+    def _evaluate(self, batch, loss_metric: MeanMetric, metrics) -> None:
+        x, y = batch
+        out = self.net(x)
+        loss_metric.update(self.loss_fn(out, y), weight=len(y))
+        target = self.task.metric_target(y)
+        if self.task.name == "regression":
+            target = self.spec.unscale(target)
+        metrics.update(self.predictions(out), target)
+
+    @staticmethod
+    def _compute_and_reset(stage: str, loss_metric: MeanMetric, metrics) -> dict[str, torch.Tensor]:
+        results = {f"{stage}/loss": loss_metric.compute(), **metrics.compute()}
+        loss_metric.reset()
+        metrics.reset()
+        return results
+
+    # Optimisation ---------------------------------------------------------------------------
+    def configure_optimizers(self):
+        optimizer = self.optimizer_factory(params=self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer=optimizer)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
+        }
+
+    @staticmethod
+    def metric_names() -> list[str]:
+        """Every scalar a module of any task logs, for TensorBoard's HPARAMS tab."""
+        return ["train/loss", "val/loss", "val/loss_best", *(f"val/{n}" for n in METRIC_NAMES)]

@@ -1,0 +1,91 @@
+"""The fast paths change speed, never results: same order, same losses, same weights."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from minibatch.data_spec import DataSpec
+from minibatch.nets.mlp import MLP
+from minibatch.train import train
+from tests.conftest import tiny
+from tests.core.tiny_data import TinyDataModule
+
+
+def final_state(compose_config, *overrides: str):
+    result = train(compose_config(*tiny(*overrides)))
+    params = torch.cat([p.detach().flatten() for p in result.model.net.parameters()])
+    return result, params
+
+
+def test_steps_per_call_gives_the_same_training_as_one_step_per_call(compose_config):
+    # 2,000 / 100 = 20 batches an epoch; groups of 7 end with a partial group of 6.
+    plain, plain_params = final_state(compose_config, "scheduler=cosine")
+    grouped, grouped_params = final_state(compose_config, "scheduler=cosine", "steps_per_call=7")
+    assert grouped.trainer.global_step == plain.trainer.global_step == 60
+    assert torch.allclose(grouped_params, plain_params, rtol=0, atol=1e-6)
+    for name in ("train/loss", "val/loss", "val/mae"):
+        assert abs(grouped.metrics[name] - plain.metrics[name]) < 1e-5, name
+    lr = [r.optimizers().param_groups[0]["lr"] for r in (plain.model, grouped.model)]
+    assert lr[0] == lr[1] < 0.001, "the cosine schedule stepped once per epoch in both"
+
+
+@pytest.mark.parametrize("data", ["tiny", "plain"])
+def test_grouping_works_on_any_datamodule_and_keeps_a_short_last_group(compose_config, data):
+    extra = ["data.drop_last=true", "data.loader=per_item"] if data == "tiny" else []
+    plain, plain_params = final_state(compose_config, f"data={data}", "batch_size=150", *extra)
+    grouped, grouped_params = final_state(
+        compose_config, f"data={data}", "batch_size=150", "steps_per_call=4", *extra
+    )
+    assert grouped.trainer.global_step == plain.trainer.global_step
+    assert torch.allclose(grouped_params, plain_params, rtol=0, atol=1e-6)
+
+
+def test_batched_and_per_item_loaders_train_identically(compose_config):
+    batched, batched_params = final_state(compose_config, "seed=5")
+    per_item, per_item_params = final_state(compose_config, "seed=5", "data.loader=per_item")
+    assert torch.equal(batched_params, per_item_params)
+    assert batched.metrics["val/loss"] == per_item.metrics["val/loss"]
+
+
+def test_template_matches_a_hand_written_loop(compose_config):
+    """The notebooks' loop, with the sampler's documented order: randperm(seed + epoch)."""
+    result, params = final_state(compose_config, "seed=11", "optimizer=sgd", "optimizer.lr=0.05")
+    data = TinyDataModule().build_splits()["train"]
+    torch.manual_seed(11)  # the template seeds torch before building the net
+    net = MLP(DataSpec(task="regression", input_shape=(2,)), hidden=[50])
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+    for epoch in range(3):
+        order = torch.randperm(len(data), generator=torch.Generator().manual_seed(11 + epoch))
+        for start in range(0, len(data), 100):
+            batch = order[start : start + 100]
+            loss = nn.functional.mse_loss(net(data.features[batch]), data.targets[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    hand = torch.cat([p.detach().flatten() for p in net.parameters()])
+    assert torch.allclose(params, hand, rtol=0, atol=1e-6)
+
+
+def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
+    straight, straight_params = final_state(compose_config, "trainer.max_epochs=4")
+    first = train(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
+    checkpoint = first.trainer.checkpoint_callback.last_model_path
+    assert checkpoint.endswith("last.ckpt")
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["state_dict"]["val_loss_best.min_value"] == pytest.approx(
+        first.metrics["val/loss_best"]
+    )
+    assert saved["data_spec"]["input_shape"] == [2] or saved["data_spec"]["input_shape"] == (2,)
+    resumed, resumed_params = final_state(
+        compose_config, "trainer.max_epochs=4", f"ckpt_path={checkpoint}", "callbacks=default"
+    )
+    assert resumed.trainer.global_step == straight.trainer.global_step == 80
+    assert torch.allclose(resumed_params, straight_params, rtol=0, atol=1e-6)
+    assert resumed.metrics["val/loss_best"] == pytest.approx(straight.metrics["val/loss_best"])
+
+
+def test_max_steps_counts_optimizer_steps_with_groups(compose_config):
+    result, _ = final_state(compose_config, "steps_per_call=7", "+trainer.max_steps=10")
+    assert result.trainer.global_step == 10
