@@ -5,16 +5,21 @@ For each workload it times, in one process and interleaved (round after round):
   (b) stock: a per-item Dataset + DataLoader(shuffle=True) + a plain LightningModule that
       logs its loss every step, with Lightning's default progress bar and logger;
   (c) template: the model, data and trainer built by the same code as `train.py`
-      (minibatch.build), from the same configs: once as configured (steps_per_call=1,
-      one Lightning step per mini-batch) and once with the opt-in steps_per_call=K
-      (K mini-batches per Lightning step, still one optimizer step each).
+      (minibatch.build), from the same configs: as configured by default
+      (steps_per_call=auto: up to 64 mini-batches per Lightning step, each still one
+      optimizer step) and with steps_per_call=1 (one Lightning step per mini-batch).
 Each number is the median training-epoch time over the measured epochs (the first epoch of
 every fit is a warm-up and is dropped); validation is off in all three so the same work is
 timed. A "data" workload times pure iteration over an in-memory dataset (no model).
 
+The "end-to-end" workload times whole processes, interleaved: `python train.py data=mnist
+batch_size=50` exactly as a user runs it (3 epochs, validation, checkpoints, TensorBoard,
+progress bar) against `python scripts/hand_mnist.py` (the same training written by hand),
+and, separately, the start-up: from launching the process to its first training batch.
+
     python scripts/benchmark.py                     # CPU, every workload
     python scripts/benchmark.py --device cuda       # on a GPU
-    python scripts/benchmark.py --workloads mnist --rounds 5 --steps-per-call 20
+    python scripts/benchmark.py --workloads mnist end-to-end --rounds 5
 
 Templates with the fast path keep their results: tests/test_speed_paths_agree.py checks
 that the losses and weights are the same as one step per call and as the hand loop.
@@ -24,9 +29,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import pickle
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +58,7 @@ from minibatch.nets.mlp import MLP
 from minibatch.train import CONFIG_DIR
 
 console = Console(width=150)
+ROOT = Path(__file__).resolve().parents[1]
 COOKING_SPEC = DataSpec(task="regression", input_shape=(1,))
 MNIST_SPEC = DataSpec(task="multiclass", input_shape=(784,), num_classes=10)
 
@@ -170,7 +178,7 @@ def stock_epochs(w: dict, device: torch.device, epochs: int, log_dir: str) -> li
 
 # (c) the template's path ------------------------------------------------------------------
 def template_epochs(
-    w: dict, device: torch.device, epochs: int, log_dir: str, steps_per_call: int
+    w: dict, device: torch.device, epochs: int, log_dir: str, steps_per_call: int | str
 ) -> list[float]:
     overrides = [
         *w["overrides"], f"trainer.max_epochs={epochs}", f"trainer.accelerator={device.type}",
@@ -189,6 +197,32 @@ def template_epochs(
     trainer.callbacks.append(timer)
     trainer.fit(model, datamodule=datamodule)
     return timer.times
+
+
+# Whole processes ------------------------------------------------------------------------
+def timed_process(command: list[str], clock: Path, env: dict | None = None) -> tuple[float, float]:
+    """(wall time, time to the first training batch) of one process, in seconds."""
+    clock.unlink(missing_ok=True)
+    start = time.time()
+    subprocess.run(command, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.time() - start, float(clock.read_text()) - start
+
+
+def end_to_end(rounds: int, log_dir: str) -> tuple[list, list]:
+    """Interleaved runs of train.py and the hand-written script: (template, hand) timings."""
+    clock = Path(log_dir) / "first_batch"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    template = [sys.executable, "train.py", "data=mnist", "batch_size=50",
+                f"paths.log_dir={log_dir}",
+                "+callbacks.clock._target_=first_batch_clock.FirstBatchClock",
+                f"+callbacks.clock.path={clock}"]  # fmt: skip
+    hand = [sys.executable, "scripts/hand_mnist.py", f"--first-batch-file={clock}"]
+    runs: tuple[list, list] = ([], [])
+    for _ in range(rounds):
+        runs[0].append(timed_process(template, clock, env))
+        runs[1].append(timed_process(hand, clock))
+    return runs
 
 
 # Pure data iteration ----------------------------------------------------------------------
@@ -231,11 +265,10 @@ def median_after_warmup(runs: list[list[float]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--workloads", nargs="+", default=["cooking", "mnist", "data"])
+    parser.add_argument("--workloads", nargs="+",
+                        default=["cooking", "mnist", "data", "end-to-end"])  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of a, b, c")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (first dropped)")
-    parser.add_argument("--steps-per-call", type=int, default=50,
-                        help="K for the opt-in template row (steps_per_call=K)")  # fmt: skip
     parser.add_argument("--data-dir", type=Path, default=CONFIG_DIR.parent / "data")
     args = parser.parse_args()
     quiet_known_noise()
@@ -245,15 +278,23 @@ def main() -> None:
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA device is visible to torch.")
-    k = args.steps_per_call
     table = Table(title=f"Training-epoch time, median of {args.rounds} rounds x "
                   f"{args.epochs - 1} epochs\n{machine_description(device)}")  # fmt: skip
-    columns = ("workload", "(a) hand", "(b) stock", "(c) template", f"(c) K={k}",
-               "(b)/(a)", "(c)/(a)", f"(c) K={k} / (a)")  # fmt: skip
+    columns = ("workload", "(a) hand", "(b) stock", "(c) template", "(c) K=1",
+               "(b)/(a)", "(c)/(a)", "(c) K=1 / (a)")  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column == "workload" else "right")
     with tempfile.TemporaryDirectory() as log_dir:
         for name in args.workloads:
+            if name == "end-to-end":
+                template, hand = end_to_end(args.rounds, log_dir)
+                (tw, tf), (hw, hf) = ([statistics.median(t) for t in zip(*r, strict=True)]
+                                      for r in (template, hand))  # fmt: skip
+                table.add_row("end-to-end mnist: whole process", f"{hw:.2f} s", "-",
+                              f"{tw:.2f} s", "-", "-", f"{tw / hw:.2f}x", "-")  # fmt: skip
+                table.add_row("end-to-end mnist: start-up to first batch", f"{hf:.2f} s", "-",
+                              f"{tf:.2f} s", "-", "-", f"{tf / hf:.2f}x", "-")  # fmt: skip
+                continue
             if name == "data":
                 for batch_size in (1, 50, 10_000):
                     hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
@@ -269,8 +310,8 @@ def main() -> None:
                 runs["a"].append(hand_epochs(w, device, args.epochs))
                 runs["b"].append(stock_epochs(w, device, args.epochs, log_dir))
                 if w["overrides"] is not None:
-                    runs["c"].append(template_epochs(w, device, args.epochs, log_dir, 1))
-                    runs["k"].append(template_epochs(w, device, args.epochs, log_dir, k))
+                    runs["c"].append(template_epochs(w, device, args.epochs, log_dir, "auto"))
+                    runs["k"].append(template_epochs(w, device, args.epochs, log_dir, 1))
             a, b, c, ck = (median_after_warmup(runs[key]) for key in "abck")
             table.add_row(f"{name}, batch {w['batch_size']}", ms(a), ms(b), ms(c), ms(ck),
                           f"{b / a:.1f}x", f"{c / a:.2f}x", f"{ck / a:.2f}x")  # fmt: skip

@@ -16,7 +16,7 @@ from torch import nn
 
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError, unwrapped_user_errors
-from minibatch.grouped_steps import GroupedStepsModule, group_training_batches
+from minibatch.grouped_steps import GroupedStepsModule, group_size, group_training_batches
 from minibatch.task_module import TaskModule
 
 
@@ -43,21 +43,21 @@ def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
 
 
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
-    """The configured DataModule; with `steps_per_call` > 1 its training batches come grouped."""
+    """The configured DataModule; its training batches come grouped when `group_size` > 1."""
     with unwrapped_user_errors():
         datamodule = hydra.utils.instantiate(cfg.data)
     if not isinstance(datamodule, L.LightningDataModule):
         raise UserError(
             f"data._target_ built a {type(datamodule).__name__}, not a LightningDataModule."
         )
-    if cfg.get("steps_per_call", 1) > 1:
-        group_training_batches(datamodule, cfg.steps_per_call)
+    if group_size(cfg) > 1:
+        group_training_batches(datamodule, group_size(cfg))
     return datamodule
 
 
 def build_module(cfg: DictConfig, spec: DataSpec | None = None) -> TaskModule:
     """The LightningModule; its net is built from `spec`, or from the DataModule's in fit."""
-    module_class = GroupedStepsModule if cfg.get("steps_per_call", 1) > 1 else TaskModule
+    module_class = GroupedStepsModule if group_size(cfg) > 1 else TaskModule
     scheduler, loss = cfg.get("scheduler"), cfg.get("loss")
     return module_class(
         net=functools.partial(build_net, cfg.model),

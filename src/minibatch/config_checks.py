@@ -11,6 +11,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from minibatch.errors import UserError
+from minibatch.grouped_steps import grouping_blockers
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -29,20 +30,16 @@ def check_config(cfg: DictConfig) -> None:
 
 
 def check_steps_per_call(cfg: DictConfig) -> None:
-    """Several optimizer steps per Lightning step exclude what needs one step per call."""
-    check_positive_int("steps_per_call", cfg.get("steps_per_call", 1))
-    if cfg.get("steps_per_call", 1) == 1:
+    """"auto", or a K whose grouping nothing in the trainer config would change."""
+    steps = cfg.get("steps_per_call", "auto")
+    if steps == "auto":
         return
-    trainer = cfg.trainer
-    if "ddp" in str(trainer.get("strategy", "")) or trainer.get("devices", 1) not in (1, "1"):
+    check_positive_int("steps_per_call", steps)
+    blockers = grouping_blockers(cfg.trainer) if steps > 1 else []
+    if blockers:
         raise UserError(
-            "steps_per_call > 1 takes several optimizer steps inside one Lightning step, which "
-            "DDP cannot synchronise: use steps_per_call=1 with several devices."
-        )
-    if trainer.get("gradient_clip_val") or trainer.get("accumulate_grad_batches", 1) != 1:
-        raise UserError(
-            "trainer.gradient_clip_val and trainer.accumulate_grad_batches act per Lightning "
-            "step: use them with steps_per_call=1."
+            f"steps_per_call={steps} takes several optimizer steps in one Lightning step, "
+            f"which {blockers[0]} counts or acts on: use steps_per_call=auto or 1."
         )
 
 

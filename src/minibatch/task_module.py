@@ -103,6 +103,26 @@ class TaskModule(L.LightningModule):
         x, y = batch
         return self.training_loss(x, y)
 
+    def on_train_start(self) -> None:
+        self._minibatch_callbacks = [
+            callback for callback in self.trainer.callbacks
+            if hasattr(callback, "on_train_minibatch_end")
+        ]  # fmt: skip
+
+    def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
+        if self.automatic_optimization:
+            self.minibatch_end(outputs["loss"], batch)
+
+    def minibatch_end(self, loss: torch.Tensor, batch) -> None:
+        """After every optimizer step, grouped or not: `on_train_minibatch_end` callbacks.
+
+        A callback that must see every mini-batch (a trajectory recorder, a per-step
+        logger) implements `on_train_minibatch_end(trainer, module, loss, batch)`; Lightning's
+        own `on_train_batch_end` sees one call, which may hold several mini-batches.
+        """
+        for callback in self._minibatch_callbacks:
+            callback.on_train_minibatch_end(self.trainer, self, loss, batch)
+
     def training_loss(self, x, y: torch.Tensor) -> torch.Tensor:
         """The batch's loss, also added to the epoch's running sum."""
         loss = self.loss_fn(self.net(x), y)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import lightning as L
 import pytest
 import torch
+from lightning.pytorch.callbacks import Callback
 from torch import nn
 
+from minibatch.build import build_datamodule, build_module, build_trainer
 from minibatch.data_spec import DataSpec
+from minibatch.grouped_steps import AUTO_GROUP, GroupedStepsModule, group_size
 from minibatch.nets.mlp import MLP
+from minibatch.progress_bar import MiniBatchProgressBar
 from minibatch.train import train
 from tests.conftest import tiny
 from tests.core.tiny_data import TinyDataModule
@@ -21,7 +26,7 @@ def final_state(compose_config, *overrides: str):
 
 def test_steps_per_call_gives_the_same_training_as_one_step_per_call(compose_config):
     # 2,000 / 100 = 20 batches an epoch; groups of 7 end with a partial group of 6.
-    plain, plain_params = final_state(compose_config, "scheduler=cosine")
+    plain, plain_params = final_state(compose_config, "scheduler=cosine", "steps_per_call=1")
     grouped, grouped_params = final_state(compose_config, "scheduler=cosine", "steps_per_call=7")
     assert grouped.trainer.global_step == plain.trainer.global_step == 60
     assert torch.allclose(grouped_params, plain_params, rtol=0, atol=1e-6)
@@ -34,7 +39,9 @@ def test_steps_per_call_gives_the_same_training_as_one_step_per_call(compose_con
 @pytest.mark.parametrize("data", ["tiny", "plain"])
 def test_grouping_works_on_any_datamodule_and_keeps_a_short_last_group(compose_config, data):
     extra = ["data.drop_last=true", "data.loader=per_item"] if data == "tiny" else []
-    plain, plain_params = final_state(compose_config, f"data={data}", "batch_size=150", *extra)
+    plain, plain_params = final_state(
+        compose_config, f"data={data}", "batch_size=150", "steps_per_call=1", *extra
+    )
     grouped, grouped_params = final_state(
         compose_config, f"data={data}", "batch_size=150", "steps_per_call=4", *extra
     )
@@ -43,8 +50,10 @@ def test_grouping_works_on_any_datamodule_and_keeps_a_short_last_group(compose_c
 
 
 def test_batched_and_per_item_loaders_train_identically(compose_config):
-    batched, batched_params = final_state(compose_config, "seed=5")
-    per_item, per_item_params = final_state(compose_config, "seed=5", "data.loader=per_item")
+    batched, batched_params = final_state(compose_config, "seed=5", "steps_per_call=1")
+    per_item, per_item_params = final_state(
+        compose_config, "seed=5", "steps_per_call=1", "data.loader=per_item"
+    )
     assert torch.equal(batched_params, per_item_params)
     assert batched.metrics["val/loss"] == per_item.metrics["val/loss"]
 
@@ -89,3 +98,55 @@ def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
 def test_max_steps_counts_optimizer_steps_with_groups(compose_config):
     result, _ = final_state(compose_config, "steps_per_call=7", "+trainer.max_steps=10")
     assert result.trainer.global_step == 10
+
+
+class MiniBatchCounter(Callback):
+    """Counts `on_train_minibatch_end` calls: the hook for callbacks that need every batch."""
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []
+
+    def on_train_minibatch_end(self, trainer, module, loss, batch) -> None:
+        self.sizes.append(len(batch[1]))
+
+
+def test_auto_grouping_is_the_default_and_invisible(compose_config):
+    """Default run: grouped steps, yet the same weights, steps, bar and per-batch hooks."""
+    plain, plain_params = final_state(compose_config, "steps_per_call=1", "batch_size=130")
+    cfg = compose_config(
+        *tiny("batch_size=130", "callbacks=default", "trainer.enable_progress_bar=true")
+    )
+    assert cfg.steps_per_call == "auto" and group_size(cfg) == AUTO_GROUP
+    counter = MiniBatchCounter()
+    L.seed_everything(cfg.seed)  # as train() does
+    datamodule, module = build_datamodule(cfg), build_module(cfg)
+    trainer = build_trainer(cfg, [])
+    trainer.callbacks.append(counter)
+    trainer.fit(module, datamodule=datamodule)
+    assert isinstance(module, GroupedStepsModule)
+    params = torch.cat([p.detach().flatten() for p in module.net.parameters()])
+    assert torch.allclose(params, plain_params, rtol=0, atol=1e-6)
+    assert trainer.global_step == plain.trainer.global_step == 3 * 16, "2,000 / 130: 16 a epoch"
+    assert counter.sizes == ([130] * 15 + [50]) * 3, "the hook sees every mini-batch"
+    bar = next(c for c in trainer.callbacks if isinstance(c, MiniBatchProgressBar))
+    assert bar.total_train_batches == 16
+    task = bar.progress.tasks[bar.train_progress_bar_id]
+    assert (task.completed, task.total) == (16, 16), "the bar counts mini-batches"
+
+
+@pytest.mark.parametrize(
+    "blocker",
+    ["trainer.limit_train_batches=5", "trainer.gradient_clip_val=1.0", "trainer=ddp",
+     "trainer.accumulate_grad_batches=2", "trainer.overfit_batches=1"],
+)  # fmt: skip
+def test_auto_takes_one_batch_per_step_when_a_setting_acts_per_step(compose_config, blocker):
+    assert group_size(compose_config(*tiny(blocker))) == 1
+
+
+def test_plain_steps_call_the_minibatch_hook_too(compose_config):
+    cfg = compose_config(*tiny("steps_per_call=1"))
+    counter = MiniBatchCounter()
+    trainer = build_trainer(cfg, [])
+    trainer.callbacks.append(counter)
+    trainer.fit(build_module(cfg), datamodule=build_datamodule(cfg))
+    assert len(counter.sizes) == trainer.global_step == 60

@@ -66,9 +66,11 @@ def test_bad_names_and_values_end_in_one_sentence(compose_config, overrides, mes
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["steps_per_call=4", "trainer=ddp"], "DDP cannot synchronise"),
-        (["steps_per_call=4", "trainer.gradient_clip_val=1.0"], "use them with steps_per_call=1"),
+        (["steps_per_call=4", "trainer=ddp"], "which DDP .* counts or acts on: use steps_per"),
+        (["steps_per_call=4", "trainer.gradient_clip_val=1.0"], "gradient_clip_val .* acts on"),
+        (["steps_per_call=4", "trainer.limit_train_batches=3"], "limit_train_batches .* acts on"),
         (["steps_per_call=0"], "steps_per_call must be a positive integer"),
+        (["steps_per_call=fast"], "steps_per_call must be a positive integer"),
     ],
 )
 def test_steps_per_call_refuses_what_it_cannot_do(compose_config, overrides, message):
