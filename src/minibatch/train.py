@@ -12,6 +12,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.run_dir import register_resolvers
 
@@ -60,6 +61,7 @@ def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit():
+        print_config_tree(cfg)  # print_config=false: off
         result = train(cfg)
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)
