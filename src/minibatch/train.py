@@ -36,6 +36,7 @@ def train(cfg: DictConfig) -> RunResult:
 
     from minibatch.build import build_loggers, build_model, build_trainer
     from minibatch.config_checks import check_config
+    from minibatch.hooks import before_fit
     from minibatch.hparams import log_hparams
 
     quiet_known_noise()
@@ -48,6 +49,7 @@ def train(cfg: DictConfig) -> RunResult:
     config = OmegaConf.to_container(cfg, resolve=True)
     log_hparams(trainer.loggers, config, model.metric_names())
     model.run_config = config  # saved in every checkpoint, for evaluate.py
+    before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
     if cfg.test and "test" in datamodule.splits:
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
