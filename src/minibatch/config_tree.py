@@ -7,6 +7,8 @@ The same config is saved, unresolved, in `<run>/.hydra/config.yaml`.
 
 from __future__ import annotations
 
+import os
+
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.syntax import Syntax
@@ -42,8 +44,13 @@ def config_tree(cfg: DictConfig) -> Tree:
     return tree
 
 
+def is_rank_zero() -> bool:
+    """False in the extra processes of a multi-device run (they print nothing twice)."""
+    return all(int(os.environ.get(name, 0)) == 0 for name in ("LOCAL_RANK", "NODE_RANK"))
+
+
 def print_config_tree(cfg: DictConfig, console: Console | None = None) -> None:
-    """Print the tree unless `print_config` is false."""
-    if not cfg.get("print_config", True):
+    """Print the tree unless `print_config` is false (and only once in a DDP run)."""
+    if not cfg.get("print_config", True) or not is_rank_zero():
         return
     (console or Console()).print(config_tree(cfg))

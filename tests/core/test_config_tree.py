@@ -40,6 +40,14 @@ def test_print_config_false_prints_nothing(compose_config):
     assert compose_config().print_config is True, "on by default"
 
 
+def test_only_the_first_process_of_a_ddp_run_prints(compose_config, monkeypatch):
+    cfg = compose_config()
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert printed(cfg) == ""
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    assert "batch_size: 10000" in printed(cfg)
+
+
 @pytest.mark.slow
 def test_train_py_prints_the_tree_unless_told_not_to(tmp_path):
     command = [
