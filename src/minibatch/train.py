@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.project_paths import config_dir, project_root
 from minibatch.run_dir import register_resolvers
@@ -35,6 +36,7 @@ def train(cfg: DictConfig) -> RunResult:
 
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
+    from minibatch.hooks import before_fit
     from minibatch.hparams import log_hparams
 
     quiet_known_noise()
@@ -47,6 +49,7 @@ def train(cfg: DictConfig) -> RunResult:
     config = OmegaConf.to_container(cfg, resolve=True)
     log_hparams(trainer.loggers, config, model.metric_names())
     model.run_config = config  # saved in every checkpoint, for evaluate.py
+    before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
     if cfg.test and has_test_split(datamodule):
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
@@ -70,6 +73,7 @@ def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit():
+        print_config_tree(cfg)  # print_config=false: off
         result = train(cfg)
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)

@@ -1,0 +1,127 @@
+"""Export a checkpoint: `python scripts/export.py ckpt_path=.../last.ckpt format=onnx`.
+
+Writes the trained model as one file that needs neither this project nor Lightning:
+`format=onnx` (run it with onnxruntime; needs the `export` extra) or `format=torchscript`
+(`torch.jit.load`, also from C++). The data and net are rebuilt from the training config
+saved in the checkpoint with `evaluate.py`'s functions, and the exported model is checked
+against the PyTorch one on a batch of the validation split before the path is printed.
+
+The exported model computes what `predict_step` does: it takes a batch of input features
+as the DataModule serves them (float32, shape [batch, features]; any batch size) and
+returns values (regression) or class probabilities (binary: one column, multiclass: one
+per class).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.errors import UserError
+from minibatch.evaluate import load_model, read_run_config
+from minibatch.train import CONFIG_DIR
+
+FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}
+TOLERANCE = 1e-5
+
+
+class Predictor(nn.Module):
+    """The net followed by its task's prediction (identity, sigmoid or softmax)."""
+
+    def __init__(self, net: nn.Module, task) -> None:
+        super().__init__()
+        self.net = net
+        self.task = task
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.task.predict(self.net(x))
+
+
+def load_predictor(ckpt_path: Path, data_overrides: DictConfig | None = None):
+    """(the checkpoint's predictor in eval mode, an example input batch)."""
+    run_cfg = read_run_config(ckpt_path)
+    data_cfg = OmegaConf.merge(run_cfg.data, data_overrides or {})
+    datamodule = hydra.utils.instantiate(data_cfg)
+    if datamodule.input_kind != "features":
+        raise UserError(
+            f"{type(datamodule).__name__} feeds token sequences; only nets of feature vectors "
+            "can be exported."
+        )
+    model = load_model(ckpt_path, run_cfg, datamodule)
+    example = next(iter(datamodule.loader_for("valid")))[0].float().cpu()
+    return Predictor(model.net, model.task).eval().cpu(), example
+
+
+def export_onnx(predictor: nn.Module, example: torch.Tensor, path: Path, opset: int | None):
+    try:
+        import onnxscript  # noqa: F401  (torch.onnx's exporter is built on it)
+    except ImportError:
+        raise UserError('format=onnx needs the export extra: pip install -e ".[export]".') from None
+    batch = torch.export.Dim("batch", min=1)
+    program = torch.onnx.export(
+        predictor,
+        (example,),
+        dynamo=True,
+        opset_version=opset,
+        input_names=["features"],
+        output_names=["predictions"],
+        dynamic_shapes={"x": {0: batch}},
+        external_data=False,
+        verbose=False,
+    )
+    program.save(str(path))
+
+
+def export_torchscript(predictor: nn.Module, example: torch.Tensor, path: Path) -> None:
+    traced = torch.jit.trace(predictor, example)
+    traced.save(str(path))
+
+
+def run_exported(path: Path, inputs: torch.Tensor) -> torch.Tensor:
+    """The exported file's outputs for `inputs`, computed by its own runtime."""
+    if path.suffix == ".onnx":
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        (outputs,) = session.run(None, {session.get_inputs()[0].name: inputs.numpy()})
+        return torch.from_numpy(outputs)
+    with torch.no_grad():
+        return torch.jit.load(str(path)).eval()(inputs)
+
+
+def export(cfg: DictConfig) -> Path:
+    """Write the model file; returns its path."""
+    quiet_known_noise()
+    if cfg.format not in FORMATS:
+        raise UserError(f"format={cfg.format} is not one of: {', '.join(FORMATS)}.")
+    ckpt_path = Path(cfg.ckpt_path)
+    predictor, example = load_predictor(ckpt_path, cfg.get("data"))
+    path = Path(cfg.output_path or ckpt_path.with_suffix(FORMATS[cfg.format]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        if cfg.format == "onnx":
+            export_onnx(predictor, example, path, cfg.get("opset"))
+        else:
+            export_torchscript(predictor, example, path)
+        expected = predictor(example)
+    difference = (run_exported(path, example) - expected).abs().max().item()
+    if difference > TOLERANCE:
+        raise UserError(f"{path} differs from the PyTorch model by {difference:.2g} on a batch.")
+    say(f"[bold]{cfg.format}:[/] {path} (max difference on {len(example)} rows: {difference:.1e})")
+    return path
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
+def main(cfg: DictConfig) -> None:
+    """Hydra entry point (also the `minibatch-export` console script)."""
+    with user_errors_exit():
+        export(cfg)
+
+
+if __name__ == "__main__":
+    main()

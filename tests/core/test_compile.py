@@ -1,0 +1,72 @@
+"""`compile=true`: the net runs through torch.compile and trains to the eager run's losses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from minibatch import compile_net
+from minibatch.errors import UserError
+from minibatch.train import train
+from tests.conftest import small_cooking
+
+# Even batches (2000 / 250, 500 in one validation batch): one graph per mode, fewer compiles.
+TINY = (
+    "data.train_size=2000",
+    "data.valid_size=500",
+    "batch_size=250",
+    "data.eval_batch_size=500",
+    "trainer.max_epochs=3",
+)
+# Compiled kernels may fuse and reorder float operations: equal to float32 rounding.
+TOLERANCE = 1e-5
+
+
+def losses_and_net(compose_config, *overrides):
+    result = train(compose_config(*small_cooking(*TINY, *overrides)))
+    return result.metrics["train/loss"], result.metrics["val/loss"], result.model.net
+
+
+def check_same_as_eager(compose_config, backend):
+    train_eager, val_eager, eager_net = losses_and_net(compose_config)
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    train_c, val_c, net = losses_and_net(
+        compose_config, "compile=true", f"compile_backend={backend}"
+    )
+    assert compile_net.is_compiled(net) and not compile_net.is_compiled(eager_net)
+    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1, "dynamo compiled a graph"
+    assert train_c == pytest.approx(train_eager, rel=TOLERANCE)
+    assert val_c == pytest.approx(val_eager, rel=TOLERANCE)
+    assert net.state_dict().keys() == eager_net.state_dict().keys(), "no _orig_mod. prefix"
+    for name, value in net.state_dict().items():
+        torch.testing.assert_close(value, eager_net.state_dict()[name], rtol=1e-4, atol=1e-5)
+
+
+def test_compiled_run_reaches_the_eager_losses_aot_eager(compose_config):
+    check_same_as_eager(compose_config, "aot_eager")
+
+
+@pytest.mark.slow
+def test_compiled_run_reaches_the_eager_losses_inductor(compose_config):
+    if not compile_net.has_cxx_compiler():
+        pytest.skip("inductor needs a C++ compiler on CPU")
+    check_same_as_eager(compose_config, "inductor")
+
+
+def test_unknown_backend_is_one_sentence(compose_config):
+    with pytest.raises(UserError, match="compile_backend=nope is not a torch.compile backend"):
+        train(compose_config(*small_cooking(*TINY, "compile=true", "compile_backend=nope")))
+
+
+def test_inductor_without_a_compiler_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(compile_net.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CXX", raising=False)
+    with pytest.raises(UserError, match="no C\\+\\+ compiler was found.*compile_backend=aot_eager"):
+        compile_net.compile_net(nn.Linear(2, 1), "inductor", on_gpu=False)
+
+
+def test_compile_is_off_by_default(compose_config):
+    cfg = compose_config()
+    assert cfg.compile is False and cfg.compile_backend == "inductor"
