@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.project_paths import config_dir, project_root
+from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
 
 CONFIG_DIR = config_dir()
@@ -36,8 +37,10 @@ def train(cfg: DictConfig) -> RunResult:
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
     from minibatch.hparams import log_hparams
+    from minibatch.hydra_ddp import leave_the_job, ranks_join_their_job
 
     quiet_known_noise()
+    launch_environment = ranks_join_their_job()
     check_config(cfg)
     if cfg.seed is not None:
         L.seed_everything(cfg.seed, workers=True)
@@ -52,6 +55,7 @@ def train(cfg: DictConfig) -> RunResult:
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    leave_the_job(launch_environment)  # a sweep's next job starts its own ranks
     return RunResult(metrics, model, datamodule, trainer)
 
 
@@ -68,10 +72,12 @@ def has_test_split(datamodule: object) -> bool:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
-    say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    if is_rank_zero():  # DDP: the other ranks run the same job, silently
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit():
         result = train(cfg)
-    say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    if is_rank_zero():
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)
 
 
