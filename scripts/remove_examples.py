@@ -32,6 +32,7 @@ EXAMPLE_PATHS = [
     "scripts/experiments.py",
     "scripts/benchmark.py",
     "scripts/streaming_memory.py",
+    "scripts/streaming_memory_rows.py",
 ]
 
 
