@@ -19,7 +19,8 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_DATA = ["boston", "cooking", "cooking_stream", "linear", "logistic", "mnist", "sequences", "sine", "weather"]
+EXAMPLE_DATA = ["boston", "cooking", "cooking_stream", "linear", "logistic", "mnist",
+                "sequences", "sine", "weather"]  # fmt: skip
 EXAMPLE_NETS = ["affine", "linear", "perceptron", "regression", "sine"]
 EXAMPLE_PATHS = [
     "src/minibatch/examples",

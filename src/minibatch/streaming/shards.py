@@ -26,7 +26,9 @@ SPEC_FILE = "spec.json"
 Rows = tuple[np.ndarray, np.ndarray]  # (features, targets), each (rows, columns)
 
 
-def as_blocks(features: np.ndarray, targets: np.ndarray, rows_per_item: int) -> Iterator[np.ndarray]:
+def as_blocks(
+    features: np.ndarray, targets: np.ndarray, rows_per_item: int
+) -> Iterator[np.ndarray]:
     """Rows as float32 blocks of `rows_per_item` rows, each row features then targets."""
     table = np.concatenate(
         [features.reshape(len(features), -1), targets.reshape(len(targets), -1)], axis=1

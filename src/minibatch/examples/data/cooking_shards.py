@@ -32,7 +32,8 @@ class CookingPart:
 
     def __call__(self, part: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
         split_seed, number, size = part
-        generator = torch.Generator().manual_seed((self.data_seed * 2 + split_seed) * 10**6 + number)
+        seed = (self.data_seed * 2 + split_seed) * 10**6 + number  # one stream per part
+        generator = torch.Generator().manual_seed(seed)
         times, ratings = generate_cooking_data(size, self.noise_scale, generator)
         return times.numpy(), ratings.numpy()
 
