@@ -23,8 +23,9 @@ TINY = ["data=tiny", "data.train_size=2000", "trainer.max_epochs=1", *QUIET]
 
 def test_slurm_launcher_takes_nodes_and_gpus_from_the_trainer():
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        overrides = ["hydra/launcher=slurm", "hydra.launcher.partition=gpu", "trainer=ddp",
-                     "trainer.devices=4", "trainer.num_nodes=2"]  # fmt: skip
+        overrides = [SEARCH_PATH, "data=tiny", "hydra/launcher=slurm", "trainer=ddp",
+                     "hydra.launcher.partition=gpu", "trainer.devices=4",
+                     "trainer.num_nodes=2"]  # fmt: skip
         cfg = compose("train", overrides=overrides, return_hydra_config=True)
     launcher = OmegaConf.to_container(cfg.hydra.launcher, resolve=True)
     assert launcher["_target_"].endswith("SlurmLauncher")
