@@ -19,7 +19,8 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_DATA = ["boston", "cooking", "linear", "logistic", "mnist", "sequences", "sine", "weather"]
+EXAMPLE_DATA = ["boston", "cooking", "cooking_stream", "linear", "logistic", "mnist",
+                "sequences", "sine", "weather"]  # fmt: skip
 EXAMPLE_NETS = ["affine", "linear", "perceptron", "regression", "sine"]
 EXAMPLE_PATHS = [
     "src/minibatch/examples",
@@ -31,6 +32,8 @@ EXAMPLE_PATHS = [
     "configs/optimizer/scratch_sgd.yaml",
     "scripts/experiments.py",
     "scripts/benchmark.py",
+    "scripts/streaming_memory.py",
+    "scripts/streaming_memory_rows.py",
 ]
 
 

@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.project_paths import config_dir, project_root
+from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
 
 CONFIG_DIR = config_dir()
@@ -38,8 +39,10 @@ def train(cfg: DictConfig) -> RunResult:
     from minibatch.config_checks import check_config
     from minibatch.hooks import before_fit
     from minibatch.hparams import log_hparams
+    from minibatch.hydra_ddp import leave_the_job, ranks_join_their_job
 
     quiet_known_noise()
+    launch_environment = ranks_join_their_job()
     check_config(cfg)
     if cfg.seed is not None:
         L.seed_everything(cfg.seed, workers=True)
@@ -55,6 +58,7 @@ def train(cfg: DictConfig) -> RunResult:
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    leave_the_job(launch_environment)  # a sweep's next job starts its own ranks
     return RunResult(metrics, model, datamodule, trainer)
 
 
@@ -71,11 +75,13 @@ def has_test_split(datamodule: object) -> bool:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
-    say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    if is_rank_zero():  # DDP: the other ranks run the same job, silently
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit():
         print_config_tree(cfg)  # print_config=false: off
         result = train(cfg)
-    say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    if is_rank_zero():
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)
 
 
