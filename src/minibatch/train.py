@@ -14,9 +14,11 @@ from omegaconf import DictConfig, OmegaConf
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.project_paths import config_dir, project_root
 from minibatch.run_dir import register_resolvers
+from minibatch.run_name import register_run_name_resolver
 
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
+register_run_name_resolver()
 
 
 @dataclass
@@ -35,7 +37,7 @@ def train(cfg: DictConfig) -> RunResult:
 
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
-    from minibatch.hparams import log_hparams
+    from minibatch.hparams import log_hparams, run_hparams
 
     quiet_known_noise()
     check_config(cfg)
@@ -45,7 +47,7 @@ def train(cfg: DictConfig) -> RunResult:
     model = build_module(cfg)
     trainer = build_trainer(cfg, build_loggers(cfg.logger))
     config = OmegaConf.to_container(cfg, resolve=True)
-    log_hparams(trainer.loggers, config, model.metric_names())
+    log_hparams(trainer.loggers, run_hparams(cfg))
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
     if cfg.test and has_test_split(datamodule):
