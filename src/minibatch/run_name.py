@@ -6,8 +6,8 @@ folder (`${run_name:}` in configs/hydra/default.yaml) and in the HPARAMS table, 
 list reads `..._mnist-mlp-bs50_ab12cd/` and a sweep job `0_cooking-regression-bs1000/`.
 
 The name is the dataset, the model and the batch size, then one short part per other key
-set on the command line (in a sweep: the values it sweeps), for example `-lr0.1`, `-seed0`,
-`-cosine`. Keys that do not change what is trained (paths, logging, progress bar) are left
+set on the command line (in a sweep: the values it sweeps): a number with its key (`-lr0.1`,
+`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is trained (paths, logging, progress bar) are left
 out.
 """
 
@@ -34,9 +34,9 @@ def override_part(override: str) -> str | None:
         return None
     if "/" in value or not value:
         return None  # a path or a deletion says nothing short
-    if "." not in key and not value.replace(".", "").replace("-", "").isdigit():
-        return safe(value)  # a group choice: its option name
-    return safe(key.rsplit(".", 1)[-1] + value)
+    if not re.fullmatch(r"[-+]?[0-9.e+-]+", value):
+        return safe(value)  # a group choice or a word: the value says it (cosine, multiclass)
+    return safe(key.rsplit(".", 1)[-1] + value)  # a number needs its key: lr0.1, seed0
 
 
 def safe(text: str) -> str:

@@ -12,6 +12,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.help_text import register_help_resolver
 from minibatch.project_paths import config_dir, project_root
 from minibatch.run_dir import register_resolvers
 from minibatch.run_name import register_run_name_resolver
@@ -19,6 +20,7 @@ from minibatch.run_name import register_run_name_resolver
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
 register_run_name_resolver()
+register_help_resolver(CONFIG_DIR)
 
 
 @dataclass
