@@ -30,8 +30,13 @@ console = Console(stderr=True)
 
 # Lines Lightning logs at every start that teach nothing: tips for its cloud products, the
 # accelerators that are absent, and a note that our model summary replaced its own.
-NOISE_PREFIXES = ("💡 Tip", "GPU available: False", "TPU available: False",
-                  "HPU available: False", "Trainer already configured with model summary")  # fmt: skip
+NOISE_PREFIXES = (
+    "💡 Tip",
+    "GPU available: False",
+    "TPU available: False",
+    "HPU available: False",
+    "Trainer already configured with model summary",
+)
 
 
 def drop_advertisements(record: logging.LogRecord) -> bool:

@@ -53,8 +53,11 @@ def command_line_keys(overrides: Iterable[str]) -> list[str]:
     return keys
 
 
-def run_hparams(cfg: DictConfig, choices: Mapping[str, str] | None = None,
-                overrides: Iterable[str] | None = None) -> dict[str, bool | int | float | str]:  # fmt: skip
+def run_hparams(
+    cfg: DictConfig,
+    choices: Mapping[str, str] | None = None,
+    overrides: Iterable[str] | None = None,
+) -> dict[str, bool | int | float | str]:
     """The run's HPARAMS row: its name, the configured keys, then the command line's keys.
 
     `choices` and `overrides` default to those Hydra recorded for this run (none when the

@@ -64,7 +64,7 @@ class EpochProgressBar(RichProgressBar):
             self.print_final_line(trainer)
 
     def print_final_line(self, trainer: L.Trainer) -> None:
-        """`final, after N epochs: train/loss 0.8312  val/loss 0.828 ...`, the values logged last."""
+        """`final, after N epochs: train/loss 0.8312  val/loss 0.828 ...`: the last values."""
         metrics = {
             name: float(value) for name, value in sorted(trainer.callback_metrics.items())
             if "/" in name and value.numel() == 1

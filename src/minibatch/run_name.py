@@ -7,8 +7,8 @@ list reads `..._mnist-mlp-bs50_ab12cd/` and a sweep job `0_cooking-regression-bs
 
 The name is the dataset, the model and the batch size, then one short part per other key
 set on the command line (in a sweep: the values it sweeps): a number with its key (`-lr0.1`,
-`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is trained (paths, logging, progress bar) are left
-out.
+`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is
+trained (paths, logging, progress bar) are left out.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ rank): the model never reads the data itself. Give `spec=` to build it at once i
 (evaluation, notebooks).
 
 Logging is done once per epoch, not once per step, with the epoch as TensorBoard's x-axis
-(see epoch_axis.py): losses are accumulated on the device (no host sync inside the step) and logged in the epoch-end hooks. For the small models and
-batches of the notebooks, a `self.log` per step would cost about as much as the step.
+(see epoch_axis.py): losses are accumulated on the device (no host sync inside the step)
+and logged in the epoch-end hooks. For the small models and batches of the notebooks, a
+`self.log` per step would cost about as much as the step.
 """
 
 from __future__ import annotations

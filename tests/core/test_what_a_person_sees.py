@@ -59,7 +59,8 @@ def session_hparams(run: Path) -> dict[str, object]:
 def scalars(run: Path) -> dict[str, list[tuple[int, float]]]:
     events = EventAccumulator(str(run))
     events.Reload()
-    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
+    tags = events.Tags()["scalars"]
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in tags}
 
 
 def train(log_dir: Path, *args: str) -> subprocess.CompletedProcess:
