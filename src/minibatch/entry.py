@@ -28,9 +28,20 @@ IGNORED_WARNINGS = (
 console = Console(stderr=True)
 
 
+# Lines Lightning logs at every start that teach nothing: tips for its cloud products, the
+# accelerators that are absent, and a note that our model summary replaced its own.
+NOISE_PREFIXES = (
+    "💡 Tip",
+    "GPU available: False",
+    "TPU available: False",
+    "HPU available: False",
+    "Trainer already configured with model summary",
+)
+
+
 def drop_advertisements(record: logging.LogRecord) -> bool:
-    """Lightning logs tips for its cloud products at every start; a learner needs none."""
-    return not str(record.msg).startswith("💡 Tip")
+    """False for the lines of NOISE_PREFIXES, which a learner does not need."""
+    return not str(record.msg).startswith(NOISE_PREFIXES)
 
 
 def quiet_known_noise() -> None:

@@ -1,19 +1,60 @@
-"""Lightning's rich progress bar, counting mini-batches even when steps are grouped.
+"""The console's progress bar and its last line: the values of the last epoch, never cut.
 
-With `steps_per_call` > 1 one Lightning step trains several mini-batches; the stock bar
-would count steps (16 for an MNIST epoch of 1,000 batches). This one counts what a learner
-counts: mini-batches, the same number with or without grouping.
+Lightning's RichProgressBar shows `train/loss` one epoch late (its epoch-end hook runs before
+the module logs the epoch's loss) and, on an 80-column terminal, wraps its metrics anywhere,
+a name on one line and its value on the next. This bar shows the metrics one per line,
+drops the speed column on narrow terminals, and when training ends prints one
+`final, after N epochs:` line of `name value` pairs that wraps only between pairs.
+
+With grouped steps (`steps_per_call` > 1) one Lightning step trains several mini-batches;
+the bar still counts what a learner counts: mini-batches, the same number with or without
+grouping.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import lightning as L
 from lightning.pytorch.callbacks import RichProgressBar
+from lightning.pytorch.callbacks.progress.rich_progress import (
+    ProcessingSpeedColumn,
+    RichProgressBarTheme,
+)
 
 from minibatch.grouped_steps import GroupedLoader
 
+# Below this width the speed column goes, so that the metrics column holds `name: value`.
+NARROW = 100
 
-class MiniBatchProgressBar(RichProgressBar):
-    """A `RichProgressBar` whose training total and position are in mini-batches."""
+
+def value_text(value: float) -> str:
+    """Four significant digits: the precision of a loss worth reading."""
+    return f"{value:.4g}"
+
+
+def pair_lines(pairs: Mapping[str, float], width: int, first: str = "") -> list[str]:
+    """`name value` pairs, two spaces apart, in lines of at most `width` characters.
+
+    A line breaks only between pairs (a pair longer than the width gets a line of its own).
+    """
+    lines, line = [], first
+    for name, value in pairs.items():
+        pair = f"{name} {value_text(value)}"
+        if line and len(line) + 2 + len(pair) > width:
+            lines.append(line)
+            line = pair
+        else:
+            line = f"{line}  {pair}" if line else pair
+    return [*lines, line] if line else lines
+
+
+class EpochProgressBar(RichProgressBar):
+    """RichProgressBar with metrics one per line and a final line of the last epoch's values."""
+
+    def __init__(self, refresh_rate: int = 1, leave: bool = False, **kwargs) -> None:
+        theme = RichProgressBarTheme(metrics_text_delimiter="\n", metrics_format=".4g")
+        super().__init__(refresh_rate=refresh_rate, leave=leave, theme=theme, **kwargs)
 
     def _grouped_loader(self) -> GroupedLoader | None:
         loader = self.trainer.train_dataloader
@@ -29,3 +70,28 @@ class MiniBatchProgressBar(RichProgressBar):
         if grouped is not None:  # mini-batches done so far, minus one (Lightning's indexing)
             batch_idx = min((batch_idx + 1) * grouped.group, grouped.num_batches) - 1
         super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
+    def configure_columns(self, trainer: L.Trainer) -> list:
+        columns = super().configure_columns(trainer)
+        if self._console is not None and self._console.width < NARROW:
+            columns = [c for c in columns if not isinstance(c, ProcessingSpeedColumn)]
+        return columns
+
+    def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self._update_metrics(trainer, pl_module)  # the last epoch's train/loss, logged late
+        self.refresh()
+        super().teardown(trainer, pl_module, stage)
+        if stage == "fit" and self.is_enabled and trainer.is_global_zero:
+            self.print_final_line(trainer)
+
+    def print_final_line(self, trainer: L.Trainer) -> None:
+        """`final, after N epochs: train/loss 0.8312  val/loss 0.828 ...`: the last values."""
+        metrics = {
+            name: float(value) for name, value in sorted(trainer.callback_metrics.items())
+            if "/" in name and value.numel() == 1
+        }  # fmt: skip
+        if not metrics or self._console is None:
+            return
+        head = f"final, after {trainer.current_epoch} epochs:"
+        for line in pair_lines(metrics, self._console.width, first=head):
+            self._console.print(line, soft_wrap=True, highlight=False)

@@ -5,9 +5,10 @@ The net is built from the DataModule's `DataSpec` (see `data_spec.py`) in
 rank): the model never reads the data itself. Give `spec=` to build it at once instead
 (evaluation, notebooks).
 
-Logging is done once per epoch, not once per step: losses are accumulated on the device
-(no host sync inside the step) and logged in the epoch-end hooks. For the small models and
-batches of the notebooks, a `self.log` per step would cost about as much as the step.
+Logging is done once per epoch, not once per step, with the epoch as TensorBoard's x-axis
+(see epoch_axis.py): losses are accumulated on the device (no host sync inside the step)
+and logged in the epoch-end hooks. For the small models and batches of the notebooks, a
+`self.log` per step would cost about as much as the step.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from torch import nn
 from torchmetrics import MeanMetric, MinMetric
 
 from minibatch.data_spec import DataSpec, describe
+from minibatch.epoch_axis import epoch_step
 from minibatch.tasks import METRIC_NAMES, get_loss, get_task
 
 NetFactory = Callable[[DataSpec], nn.Module]
@@ -137,6 +139,7 @@ class TaskModule(L.LightningModule):
             self.train_loss.update(self._loss_sum / self._loss_count, weight=self._loss_count)
             self._loss_sum, self._loss_count = None, 0
             self.log("train/loss", self.train_loss.compute(), prog_bar=True)
+            self.log("step", epoch_step(self))  # TensorBoard's x: the epoch (epoch_axis.py)
             self.train_loss.reset()
 
     # Validation and test --------------------------------------------------------------------
@@ -150,6 +153,7 @@ class TaskModule(L.LightningModule):
         self.val_loss_best.update(results["val/loss"])
         results["val/loss_best"] = self.val_loss_best.compute()
         self.log_dict(results, prog_bar=True)
+        self.log("step", epoch_step(self))
 
     def predict_step(self, batch, batch_idx: int) -> torch.Tensor:
         """Predictions for a batch: values in the target's units, or class probabilities."""

@@ -13,12 +13,16 @@ from omegaconf import DictConfig, OmegaConf
 
 from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.help_text import register_help_resolver
 from minibatch.project_paths import config_dir, project_root
 from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
+from minibatch.run_name import register_run_name_resolver
 
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
+register_run_name_resolver()
+register_help_resolver(CONFIG_DIR)
 
 
 @dataclass
@@ -38,7 +42,7 @@ def train(cfg: DictConfig) -> RunResult:
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
     from minibatch.hooks import before_fit
-    from minibatch.hparams import log_hparams
+    from minibatch.hparams import log_hparams, run_hparams
     from minibatch.hydra_ddp import leave_the_job, ranks_join_their_job
 
     quiet_known_noise()
@@ -50,7 +54,7 @@ def train(cfg: DictConfig) -> RunResult:
     model = build_module(cfg)
     trainer = build_trainer(cfg, build_loggers(cfg.logger))
     config = OmegaConf.to_container(cfg, resolve=True)
-    log_hparams(trainer.loggers, config, model.metric_names())
+    log_hparams(trainer.loggers, run_hparams(cfg))
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)

@@ -45,7 +45,7 @@ def test_train_py_writes_a_run_folder_with_tensorboard_scalars_and_hparams(tmp_p
     scalars = events.Tags()["scalars"]
     assert {"train/loss", "val/loss", "val/mae", "val/loss_best"} <= set(scalars)
     assert events.Scalars("val/loss")[0].value > 0
-    assert "_hparams_/experiment" in events.PluginTagToContent("hparams")
+    assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
 
 
 def test_two_runs_started_together_get_two_folders(tmp_path):

@@ -12,7 +12,7 @@ from minibatch.build import build_datamodule, build_module, build_trainer
 from minibatch.data_spec import DataSpec
 from minibatch.grouped_steps import AUTO_GROUP, GroupedStepsModule, group_size
 from minibatch.nets.mlp import MLP
-from minibatch.progress_bar import MiniBatchProgressBar
+from minibatch.progress_bar import EpochProgressBar
 from minibatch.train import train
 from tests.conftest import tiny
 from tests.core.tiny_data import TinyDataModule
@@ -128,7 +128,7 @@ def test_auto_grouping_is_the_default_and_invisible(compose_config):
     assert torch.allclose(params, plain_params, rtol=0, atol=1e-6)
     assert trainer.global_step == plain.trainer.global_step == 3 * 16, "2,000 / 130: 16 a epoch"
     assert counter.sizes == ([130] * 15 + [50]) * 3, "the hook sees every mini-batch"
-    bar = next(c for c in trainer.callbacks if isinstance(c, MiniBatchProgressBar))
+    bar = next(c for c in trainer.callbacks if isinstance(c, EpochProgressBar))
     assert bar.total_train_batches == 16
     task = bar.progress.tasks[bar.train_progress_bar_id]
     assert (task.completed, task.total) == (16, 16), "the bar counts mini-batches"

@@ -1,0 +1,119 @@
+"""`python train.py --help`, written for this template and generated from the configs.
+
+Hydra's stock help dumps the whole config and every group, Hydra's own included, and says
+what none of them does. This text lists every dataset, model and experiment with the first
+sentence of its config file's comment, the other groups' options, the top-level keys with the
+first sentence of the comment above each in train.yaml, and example commands. Being read from
+the config files at each call, it cannot drift from them. It is Hydra's own help template
+(configs/hydra/help/minibatch.yaml), so `--help` still works as Hydra documents.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+WIDTH = 80
+DESCRIBED_GROUPS = (("data", "Datasets"), ("model", "Models"), ("experiment", "Experiments"))
+LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug")
+EXAMPLES = (
+    ("python train.py data=mnist batch_size=50", "a notebook's dataset, your batch size"),
+    ("python train.py experiment=mnist", "a notebook reproduced"),
+    ("python train.py optimizer=sgd optimizer.lr=0.1 trainer.max_epochs=5", "any key"),
+    ("python train.py -m batch_size=1000,10000", "a sweep: one run per value"),
+    ("python train.py data=csv data.path=my.csv data.target=price", "your own table"),
+)
+
+
+def first_sentence(comment_lines: list[str]) -> str:
+    """The first sentence of a comment (up to its first full stop, or up to a line that
+    starts with a capital), on one line."""
+    texts = [line.lstrip("#").strip() for line in comment_lines]
+    for n, line in enumerate(texts[1:], start=1):
+        if line[:1].isupper():
+            texts = texts[:n]
+            break
+    text = " ".join(texts)
+    match = re.match(r"(.*?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
+def file_description(path: Path) -> str:
+    """The first sentence of the file's leading comment (`# @package` lines skipped)."""
+    comment = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        if not line.lstrip("#").strip().startswith("@package"):
+            comment.append(line)
+    return first_sentence(comment)
+
+
+def one_line(name: str, description: str, indent: int = 2, column: int = 24) -> str:
+    """`  name        description`, the description wrapped under itself to fit WIDTH."""
+    parts = textwrap.wrap(description, width=WIDTH - column) or [""]
+    first = f"{' ' * indent}{name:<{column - indent - 1}} {parts[0]}".rstrip()
+    return "\n".join([first, *(" " * column + part for part in parts[1:])])
+
+
+def group_section(config_dir: Path, group: str, title: str) -> list[str]:
+    files = sorted((config_dir / group).glob("*.yaml"))
+    if not files:
+        return []
+    lines = [f"{title} ({group}=)"]
+    lines += [one_line(f.stem, file_description(f)) for f in files]
+    return [*lines, ""]
+
+
+def options_line(config_dir: Path, group: str) -> str:
+    names = " | ".join(f.stem for f in sorted((config_dir / group).glob("*.yaml")))
+    return one_line(f"{group}=", names)
+
+
+def top_level_keys(train_yaml: Path) -> list[str]:
+    """Each top-level key of train.yaml with the first sentence of the comment above it."""
+    lines, comment = [], []
+    for line in train_yaml.read_text().splitlines():
+        if line.startswith("#"):
+            comment.append(line)
+            continue
+        match = re.match(r"^(\w+):", line)
+        if match and match.group(1) != "defaults":
+            lines.append(one_line(match.group(1), first_sentence(comment)))
+        comment = []
+    return lines
+
+
+def help_text(config_dir: Path) -> str:
+    """The whole `--help` text (`$` doubled: Hydra reads it as a string.Template)."""
+    lines = [
+        "minibatch: train a model with mini-batches (PyTorch Lightning + Hydra).",
+        "",
+        "  python train.py [group=option] [key=value]...     one run",
+        "  python train.py -m key=a,b [key=value]...         a sweep: one run per value",
+        "",
+    ]
+    for group, title in DESCRIBED_GROUPS:
+        lines += group_section(config_dir, group, title)
+    lines += ["Other groups (group=option)"]
+    lines += [options_line(config_dir, g) for g in LISTED_GROUPS if (config_dir / g).is_dir()]
+    lines += ["", "Top-level keys (key=value; any nested key too: optimizer.lr=0.01)"]
+    lines += top_level_keys(config_dir / "train.yaml")
+    lines += ["", "Examples"]
+    for command, what in EXAMPLES:
+        lines += [f"  {command}", f"      {what}"]
+    lines += [
+        "",
+        "The composed config: python train.py --cfg job   Hydra's flags: --hydra-help",
+        "Runs go to logs/<task_name>/runs/; view them with: tensorboard --logdir logs",
+    ]
+    return "\n".join(lines).replace("$", "$$") + "\n"
+
+
+def register_help_resolver(config_dir: Path) -> None:
+    """Make `${help_text:}` (used by configs/hydra/help/minibatch.yaml) available; idempotent."""
+    if not OmegaConf.has_resolver("help_text"):
+        OmegaConf.register_new_resolver("help_text", lambda: help_text(config_dir))

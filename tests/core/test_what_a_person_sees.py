@@ -1,0 +1,115 @@
+"""What a person looks at: TensorBoard's run names, HPARAMS rows and x-axes, the console's last
+line and `--help`, read as a user would (TensorBoard's own reader, the printed text)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
+
+from minibatch.help_text import help_text
+from minibatch.progress_bar import pair_lines, value_text
+from minibatch.run_name import run_name
+from minibatch.train import CONFIG_DIR
+from tests.conftest import REPO_ROOT, SEARCH_PATH
+
+
+def test_run_name_says_data_model_batch_size_and_what_the_command_line_changed():
+    overrides = ["data=mnist", "batch_size=50", "optimizer.lr=0.1", "scheduler=cosine",
+                 "paths.log_dir=/tmp/x", "trainer.enable_progress_bar=false", "seed=0"]  # fmt: skip
+    assert run_name("mnist", "mlp", 50, overrides) == "mnist-mlp-bs50-lr0.1-cosine-seed0"
+    assert run_name(None, None, "abc", []) == "run"
+
+
+def test_final_metrics_wrap_between_pairs_only():
+    pairs = {"train/loss": 0.83123, "val/loss": 0.828, "val/loss_best": 0.8277, "val/mae": 0.72}
+    lines = pair_lines(pairs, width=40, first="final, after 3 epochs:")
+    assert all(len(line) <= 40 for line in lines)
+    assert " ".join(lines).split() == ["final,", "after", "3", "epochs:", "train/loss", "0.8312",
+                                       "val/loss", "0.828", "val/loss_best", "0.8277",
+                                       "val/mae", "0.72"]  # fmt: skip
+    assert all(not line.endswith(tuple(pairs)) for line in lines), "a name never ends a line"
+
+
+def test_help_lists_every_option_file_and_top_level_key():
+    text = help_text(CONFIG_DIR)
+    for group in ("data", "model", "experiment", "optimizer", "scheduler", "logger", "debug"):
+        for option in (CONFIG_DIR / group).glob("*.yaml"):
+            assert re.search(rf"\b{option.stem}\b", text), f"{group}={option.stem} missing"
+    for key in ("seed", "batch_size", "ckpt_path", "steps_per_call", "hparams"):
+        assert f"\n  {key} " in text
+    assert "-m batch_size=" in text and "experiment=" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def session_hparams(run: Path) -> dict[str, object]:
+    events = EventAccumulator(str(run))
+    events.Reload()
+    content = events.PluginTagToContent("hparams")["_hparams_/session_start_info"]
+    start = plugin_data_pb2.HParamsPluginData.FromString(content).session_start_info
+    return {name: getattr(value, value.WhichOneof("kind")) for name, value in start.hparams.items()}
+
+
+def scalars(run: Path) -> dict[str, list[tuple[int, float]]]:
+    events = EventAccumulator(str(run))
+    events.Reload()
+    tags = events.Tags()["scalars"]
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in tags}
+
+
+def train(log_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "train.py"), *[a for a in args if a.startswith("-")],
+         SEARCH_PATH, f"paths.log_dir={log_dir}", "data=tiny", "trainer.max_epochs=3",
+         *[a for a in args if not a.startswith("-")]],  # fmt: skip
+        capture_output=True, text=True, timeout=300, cwd=log_dir,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.slow
+def test_a_sweep_and_a_classification_run_read_apart_in_tensorboard(tmp_path):
+    train(tmp_path, "-m", "batch_size=500,1000")
+    console = train(tmp_path, "data.task=multiclass", "batch_size=250").stdout
+    runs = sorted(tmp_path.glob("train/*/*/tensorboard")) + sorted(
+        tmp_path.glob("train/multiruns/*/*/tensorboard"))  # fmt: skip
+    names = sorted(run.parent.name for run in runs)
+    assert len(runs) == 3
+    assert [n for n in names if n[0].isdigit() and "_tiny-mlp-bs" in n]
+    assert any(n.startswith("0_tiny-mlp-bs500") for n in names)
+    assert any(n.startswith("1_tiny-mlp-bs1000") for n in names)
+    assert any(re.search(r"^\d{4}-.*_tiny-mlp-bs250-.*multiclass_[0-9a-f]{6}$", n) for n in names)
+
+    for run in runs:
+        hparams = session_hparams(run)
+        assert len(hparams) <= 20
+        assert {"run", "data", "model", "lr", "batch_size", "epochs", "seed"} <= set(hparams)
+        assert hparams["batch_size"] in (250.0, 500.0, 1000.0)
+        assert float(hparams["batch_size"]).is_integer() and hparams["data"] == "tiny"
+        curves = scalars(run)
+        for tag in ("train/loss", "val/loss", "val/loss_best", "train/lr"):
+            assert [step for step, _ in curves[tag]] == [1, 2, 3], f"{tag} is stepped by epoch"
+        assert "epoch" not in curves
+
+    (classifier,) = [r for r in runs if "multiclass" in r.parent.name]
+    assert "val/acc" in scalars(classifier), "the metric column of a classification run"
+    steps = [step for step, _ in scalars(classifier)["train/loss_step"]]
+    assert steps == [10, 20], "8 steps an epoch, 3 epochs: the loss of every 10th step"
+    assert "val/mae" in scalars(runs[-1]) or "val/mae" in scalars(runs[0])
+
+    last = scalars(classifier)["train/loss"][-1][1]
+    final = re.search(r"final, after 3 epochs:(.*)", console, re.S)
+    assert final, console[-2000:]
+    printed = dict(re.findall(r"(\S+/\S+) (\S+)", final.group(1)))
+    assert printed["train/loss"] == value_text(last), "the console ends on the last epoch"
+    assert all(len(line) <= 80 for line in console.splitlines())
+    for noise in ("GPU available: False", "TPU available", "already configured", "MeanMetric"):
+        assert noise not in console
