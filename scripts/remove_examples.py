@@ -31,6 +31,8 @@ EXAMPLE_PATHS = [
     "configs/optimizer/scratch_sgd.yaml",
     "scripts/experiments.py",
     "scripts/benchmark.py",
+    "scripts/figures.py",
+    "docs/figures",
 ]
 
 
