@@ -1,6 +1,6 @@
 """Draw the notebooks' batch-size lessons from real runs: one command per figure.
 
-    python scripts/figures.py loss-curves        # 1. Boston: one big batch vs mini-batches
+    python scripts/figures.py loss-curves        # 1. Boston: one big batch vs mini-batches, 5 seeds
     python scripts/figures.py batch-losses       # 2. linear: the loss of many random batches
     python scripts/figures.py sine-escape        # 3. sine: full batch stuck, small batches escape
     python scripts/figures.py perceptron-paths   # 4. perceptron: w and b after every step
@@ -10,8 +10,9 @@
 Each writes `<name>.png` and `<name>.svg` to docs/figures/ (--out-dir to change). The
 figures come from the template's own configs, data and Trainer (see
 src/minibatch/examples/figures/). `loss-curves` runs the sweep
-`python train.py -m experiment=boston_minibatch batch_size=506,50` into logs/figures/ and
-reads its event files; `--sweep <folder>` draws a sweep you already ran instead.
+`python train.py -m experiment=boston_minibatch seed=0,1,2,3,4 batch_size=506,50` (10 runs)
+into logs/figures/ and reads its event files; `--sweep <folder>` draws a sweep you already
+ran instead (`python scripts/summarize_sweep.py <folder>` prints its table).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from minibatch.entry import quiet_known_noise
 
 ROOT = Path(__file__).resolve().parents[1]
-BOSTON_SWEEP = ["experiment=boston_minibatch", "batch_size=506,50"]
+BOSTON_SWEEP = ["experiment=boston_minibatch", "seed=0,1,2,3,4", "batch_size=506,50"]
 
 
 def run_sweep(overrides: list[str]) -> Path:
@@ -35,7 +36,10 @@ def run_sweep(overrides: list[str]) -> Path:
     command = [sys.executable, str(ROOT / "train.py"), "-m", *overrides,
                f"hydra.sweep.dir={sweep}", "trainer.enable_progress_bar=false"]  # fmt: skip
     print("running", " ".join(command[1:]))
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    result = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if result.returncode:
+        sys.exit(f"the sweep failed:\n{result.stderr[-3000:]}")
     return sweep
 
 
@@ -44,7 +48,9 @@ def loss_curves(out_dir: Path, sweep: Path | None) -> Path:
 
     out = out_dir / "boston_loss_curves"
     title = "Boston housing (seed 004): one big batch (506 > 405 rows) vs mini-batches of 50"
-    loss_curves(sweep or run_sweep(BOSTON_SWEEP), out, title=title)
+    sweep = sweep or run_sweep(BOSTON_SWEEP)
+    loss_curves(sweep, out, title=title)
+    print(f"sweep folder: {sweep}")
     return out
 
 
@@ -85,7 +91,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="sine-escape: the training seed")
     args = parser.parse_args(argv)
     quiet_known_noise()
-    logging.getLogger("lightning").setLevel(logging.ERROR)
+    import lightning.pytorch  # noqa: F401  (sets its loggers' levels on import; ours come after)
+
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     figures = {
         "loss-curves": lambda: loss_curves(args.out_dir, args.sweep),
         "batch-losses": lambda: batch_losses(args.out_dir),

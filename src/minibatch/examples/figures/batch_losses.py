@@ -45,7 +45,8 @@ def batch_losses(
     for ax, (k, curves) in zip(np.atleast_1d(axes), batches.items(), strict=True):
         ax.plot(w, curves.T, color="grey", lw=0.6, alpha=0.35)
         ax.plot(w, full, color="red", ls="--", lw=1.8, label=f"all {len(train)} points")
-        ax.axvline(w[np.argmin(full)], color="red", lw=0.6, alpha=0.5)
+        best = w[np.argmin(full)]
+        ax.axvline(best, color="red", lw=0.6, alpha=0.5, label=f"its minimum, w = {best:.2f}")
         ax.set(xlabel="w", title=f"{n_batches} batches of {k}", ylim=(0, 2000), xlim=(w[0], w[-1]))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("MSE loss of y = w x")

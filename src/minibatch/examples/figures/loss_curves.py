@@ -58,7 +58,7 @@ def loss_curves(
             length = min(len(run) for run in runs)
             stacked = np.stack([run[:length] for run in runs])
             epochs = np.arange(1, length + 1)
-            suffix = f" ({len(runs)} seeds)" if len(runs) > 1 else ""
+            suffix = f": mean of {len(runs)} runs, band min-max" if len(runs) > 1 else ""
             ax.plot(epochs, stacked.mean(0), color=color, label=label + suffix, lw=1.8)
             if len(runs) > 1:
                 ax.fill_between(epochs, stacked.min(0), stacked.max(0), color=color, alpha=0.2)

@@ -34,9 +34,9 @@ class Trajectory:
         return self.values[:, index]
 
 
-def flat_parameters(module: torch.nn.Module) -> torch.Tensor:
-    """Every parameter of `module`, in `named_parameters` order, as one detached vector."""
-    return torch.cat([p.detach().reshape(-1) for p in module.parameters()]).clone()
+def flat_parameters(parameters: list[torch.Tensor]) -> torch.Tensor:
+    """The parameters as one new detached vector (`cat` copies: later steps don't change it)."""
+    return torch.cat([p.detach().reshape(-1) for p in parameters])
 
 
 class ParameterTrajectory(Callback):
@@ -53,7 +53,7 @@ class ParameterTrajectory(Callback):
         self._names: tuple[str, ...] = ()
         self._rows: list[torch.Tensor] = []
         self._hooks: list = []
-        self._module: torch.nn.Module | None = None
+        self._parameters: list[torch.Tensor] = []
 
     def should_record(self, trainer: L.Trainer, pl_module: L.LightningModule) -> bool:
         """Whether to record this run; subclasses add their own conditions."""
@@ -64,19 +64,19 @@ class ParameterTrajectory(Callback):
         self.recording = self.should_record(trainer, pl_module)
         if not self.recording:
             return
-        self._module = pl_module
+        self._parameters = list(pl_module.parameters())
         self._names = tuple(
             f"{name.removeprefix('net.')}[{i}]" if p.numel() > 1 else name.removeprefix("net.")
             for name, p in pl_module.named_parameters()
             for i in range(p.numel())
         )
-        self._rows = [flat_parameters(pl_module)]  # where training starts (or resumes)
+        self._rows = [flat_parameters(self._parameters)]  # where training starts (or resumes)
         self._hooks = [
             optimizer.register_step_post_hook(self._record) for optimizer in trainer.optimizers
         ]
 
     def _record(self, optimizer, args, kwargs) -> None:
-        self._rows.append(flat_parameters(self._module))
+        self._rows.append(flat_parameters(self._parameters))
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._remove_hooks()
