@@ -34,6 +34,8 @@ EXAMPLE_PATHS = [
     "scripts/benchmark.py",
     "scripts/streaming_memory.py",
     "scripts/streaming_memory_rows.py",
+    "scripts/figures.py",
+    "docs/figures",
 ]
 
 
