@@ -30,6 +30,7 @@ EXAMPLE_PATHS = [
     *(f"configs/data/{name}.yaml" for name in EXAMPLE_DATA),
     *(f"configs/model/{name}.yaml" for name in EXAMPLE_NETS),
     "configs/optimizer/scratch_sgd.yaml",
+    "configs/hparams_search",
     "scripts/experiments.py",
     "scripts/benchmark.py",
     "scripts/streaming_memory.py",

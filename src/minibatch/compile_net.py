@@ -42,8 +42,15 @@ def check_backend(backend: str, on_gpu: bool) -> None:
 
 
 def compile_net(module: nn.Module, backend: str = "inductor", on_gpu: bool = False) -> nn.Module:
-    """Compile `module.net` (or `module` itself if it has no `net`) in place; returns it."""
+    """Compile `module.net` (or `module` itself if it has no `net`) in place; returns it.
+
+    A `TaskModule` builds its net only in `configure_model`: then the backend is checked
+    now and the net compiled as soon as it is built (`TaskModule.compile_backend`).
+    """
     check_backend(backend, on_gpu)
+    if hasattr(module, "compile_backend") and module.net is None:
+        module.compile_backend = backend
+        return module
     target = getattr(module, "net", module)
     target.compile(backend=backend)
     return module

@@ -76,6 +76,8 @@ class TaskModule(L.LightningModule):
         self.task = get_task(spec.task)
         self.loss_fn = self.loss_override or self.task.loss
         self.net = self.net_factory(spec)
+        if self.compile_backend:
+            self.net.compile(backend=self.compile_backend)
         metrics = self.task.metrics(spec.num_classes or 1)
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
@@ -87,6 +89,9 @@ class TaskModule(L.LightningModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    # `compile=true`: the torch.compile backend the net is compiled with once built.
+    compile_backend: str | None = None
 
     # The composed config of the run, kept in its checkpoints with the data's spec so that
     # evaluation rebuilds the same data and net (see evaluate.py). Both are plain data.

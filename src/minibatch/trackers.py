@@ -3,8 +3,8 @@
 Lightning's MLflow and W&B loggers only receive the metrics; the run's parameters (the
 whole composed config: batch size, learning rate, dataset...) are given here, once, at the
 start, the way `hparams.py` gives them to TensorBoard. Nested keys stay nested for W&B
-(`model.optimizer.lr` in its table) and are flattened with "/" for MLflow
-(`model/optimizer/lr`), by Lightning.
+(`optimizer.lr` in its table) and are flattened with "/" for MLflow
+(`optimizer/lr`), by Lightning.
 
 Both are optional extras: `pip install -e ".[mlflow]"` or `".[wandb]"`.
 - MLflow writes to the SQLite store `logs/mlflow.db` (artifacts in `logs/mlartifacts/`);

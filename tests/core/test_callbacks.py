@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, RichProgressBar
+from lightning.pytorch.callbacks import EarlyStopping, RichProgressBar
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 
 from minibatch.build import build_loggers, build_trainer
+from minibatch.epoch_axis import EpochLearningRate
 from minibatch.train import train
-from tests.conftest import small_cooking
+from tests.conftest import tiny
 
-DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "learning_rate_monitor"]
+DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "learning_rate_monitor",
+            "step_loss", "run_page"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -18,7 +20,7 @@ DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "lear
     [
         ([], DEFAULTS),
         (["callbacks=[default,early_stopping]"], [*DEFAULTS, "early_stopping"]),
-        (["~callbacks.learning_rate_monitor"], DEFAULTS[:3]),
+        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:3], *DEFAULTS[4:]]),
         (
             ["callbacks=[default,early_stopping]", "~callbacks.rich_progress_bar"],
             [DEFAULTS[0], *DEFAULTS[2:], "early_stopping"],
@@ -28,13 +30,13 @@ DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "lear
     ],
 )
 def test_callbacks_are_added_and_removed_by_name(compose_config, overrides, names):
-    cfg = compose_config(*overrides)
+    cfg = compose_config("data=tiny", *overrides)
     assert list(cfg.callbacks) == names
     types = {type(callback) for callback in build_trainer(cfg, build_loggers(cfg.logger)).callbacks}
     # Lightning adds its own checkpoint, bar and summary when none is configured; these two
     # callbacks are there only when named.
     assert (EarlyStopping in types) == ("early_stopping" in names)
-    assert (LearningRateMonitor in types) == ("learning_rate_monitor" in names)
+    assert (EpochLearningRate in types) == ("learning_rate_monitor" in names)
 
 
 def test_removing_the_configured_progress_bar_leaves_lightnings_default(compose_config):
@@ -42,18 +44,20 @@ def test_removing_the_configured_progress_bar_leaves_lightnings_default(compose_
         trainer = build_trainer(cfg, [])
         return [c for c in trainer.callbacks if isinstance(c, RichProgressBar)]
 
-    (configured,) = bars(compose_config())
+    (configured,) = bars(compose_config("data=tiny"))
     assert configured.refresh_rate == 10
-    (default,) = bars(compose_config("~callbacks.rich_progress_bar"))
+    (default,) = bars(compose_config("data=tiny", "~callbacks.rich_progress_bar"))
     assert default.refresh_rate != 10, "Lightning's own bar, not the configured one"
     assert (
-        bars(compose_config("~callbacks.rich_progress_bar", "trainer.enable_progress_bar=false"))
+        bars(compose_config("data=tiny", "~callbacks.rich_progress_bar",
+                            "trainer.enable_progress_bar=false"))  # fmt: skip
         == []
     )
 
 
 def test_early_stopping_keys_reach_the_callback(compose_config):
     cfg = compose_config(
+        "data=tiny",
         "callbacks=[default,early_stopping]",
         "callbacks.early_stopping.patience=3",
         "callbacks.early_stopping.min_delta=0.05",
@@ -66,7 +70,7 @@ def test_early_stopping_keys_reach_the_callback(compose_config):
 
 def early_stopped_run(compose_config, lr: float, min_delta: float):
     cfg = compose_config(
-        *small_cooking(
+        *tiny(
             "data.train_size=2000",
             "data.valid_size=500",
             "batch_size=500",
@@ -74,7 +78,7 @@ def early_stopped_run(compose_config, lr: float, min_delta: float):
             "callbacks=early_stopping",
             "callbacks.early_stopping.patience=2",
             f"callbacks.early_stopping.min_delta={min_delta}",
-            f"model.optimizer.lr={lr}",
+            f"optimizer.lr={lr}",
         )
     )
     result = train(cfg)

@@ -9,7 +9,7 @@ from torch import nn
 from minibatch import compile_net
 from minibatch.errors import UserError
 from minibatch.train import train
-from tests.conftest import small_cooking
+from tests.conftest import tiny
 
 # Even batches (2000 / 250, 500 in one validation batch): one graph per mode, fewer compiles.
 TINY = (
@@ -24,7 +24,7 @@ TOLERANCE = 1e-5
 
 
 def losses_and_net(compose_config, *overrides):
-    result = train(compose_config(*small_cooking(*TINY, *overrides)))
+    result = train(compose_config(*tiny(*TINY, *overrides)))
     return result.metrics["train/loss"], result.metrics["val/loss"], result.model.net
 
 
@@ -57,7 +57,7 @@ def test_compiled_run_reaches_the_eager_losses_inductor(compose_config):
 
 def test_unknown_backend_is_one_sentence(compose_config):
     with pytest.raises(UserError, match="compile_backend=nope is not a torch.compile backend"):
-        train(compose_config(*small_cooking(*TINY, "compile=true", "compile_backend=nope")))
+        train(compose_config(*tiny(*TINY, "compile=true", "compile_backend=nope")))
 
 
 def test_inductor_without_a_compiler_says_what_to_do(monkeypatch):

@@ -23,7 +23,7 @@ def printed(cfg) -> str:
 
 
 def test_config_tree_shows_every_group_resolved(compose_config):
-    cfg = compose_config("batch_size=123", "model.optimizer.lr=0.25")
+    cfg = compose_config("batch_size=123", "optimizer.lr=0.25")
     tree = config_tree(cfg)
     labels = [str(branch.label) for branch in tree.children]
     assert labels[:4] == ["run", "data", "model", "trainer"]

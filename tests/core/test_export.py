@@ -13,14 +13,14 @@ from hydra import compose, initialize_config_dir
 from minibatch.evaluate import load_model, read_run_config
 from minibatch.export import export
 from minibatch.train import CONFIG_DIR, train
-from tests.conftest import REPO_ROOT, small_cooking
+from tests.conftest import REPO_ROOT, tiny
 
 TOLERANCE = 1e-5
 
 
 def trained_checkpoint(compose_config, *data_overrides: str) -> Path:
     """The last checkpoint of a 2-epoch run on small cooking data (or the data given)."""
-    overrides = data_overrides or small_cooking()
+    overrides = data_overrides or tiny()
     cfg = compose_config(
         *overrides,
         "trainer.max_epochs=2",

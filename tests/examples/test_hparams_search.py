@@ -30,8 +30,8 @@ def test_search_config_sets_space_direction_trials_and_seed(compose_config, sear
     assert sweeper.sampler._target_ == "optuna.samplers.TPESampler"
     assert sweeper.sampler.seed == 1234
     assert sweeper.direction == "minimize" and sweeper.n_trials == 20
-    assert set(sweeper.params) == {"model.optimizer.lr", "batch_size"}
-    assert sweeper.params["model.optimizer.lr"].startswith("tag(log, interval(")
+    assert set(sweeper.params) == {"optimizer.lr", "batch_size"}
+    assert sweeper.params["optimizer.lr"].startswith("tag(log, interval(")
     assert sweeper.params["batch_size"].startswith("choice(")
     assert cfg.optimized_metric == "val/loss_best"
     assert cfg.hydra.mode.name == "MULTIRUN", "runs as a search even without -m"
@@ -74,7 +74,7 @@ def test_three_trial_search_returns_the_best_logged_value(tmp_path):
     params = {}
     for trial in trials:
         overrides = yaml.safe_load((trial / ".hydra" / "overrides.yaml").read_text())
-        searched = [o for o in overrides if o.startswith(("model.optimizer.lr=", "batch_size="))]
+        searched = [o for o in overrides if o.startswith(("optimizer.lr=", "batch_size="))]
         params[trial.name] = dict(o.split("=", 1) for o in searched)
     best_name = min(logged, key=logged.get)
     assert len(set(logged.values())) == 3, "three different trials"
