@@ -66,8 +66,11 @@ def train_recorded(*overrides: str) -> RecordedRun:
 
 
 def untrained(*overrides: str) -> tuple[TaskModule, InMemoryDataModule]:
-    """The set-up data and the untrained module of a config: for loss landscapes."""
-    cfg = compose_config(*overrides)
+    """The set-up data and the untrained module of a config: for loss landscapes.
+
+    One mini-batch per loader item (`steps_per_call=1`), as the figures draw batches.
+    """
+    cfg = compose_config("steps_per_call=1", *overrides)
     datamodule = build_datamodule(cfg)
     datamodule.setup("fit")
     return build_module(cfg, spec=datamodule.spec), datamodule
