@@ -21,10 +21,10 @@ def check_config(cfg: DictConfig) -> None:
         raise UserError(f"seed must be an integer (or null for no seeding), got {seed!r}.")
     check_steps_per_call(cfg)
     ckpt_path = cfg.get("ckpt_path")
-    if ckpt_path is not None and not Path(ckpt_path).is_file():
+    if ckpt_path is not None and ckpt_path != "last" and not Path(ckpt_path).is_file():
         raise UserError(
             f"ckpt_path={ckpt_path} is not a file: give the path of a .ckpt, for example "
-            "logs/train/runs/<run>/checkpoints/last.ckpt."
+            "logs/train/runs/<run>/checkpoints/last.ckpt, or ckpt_path=last."
         )
 
 

@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.project_paths import config_dir, project_root
 from minibatch.run_dir import register_resolvers
+from minibatch.run_outcome import run_outcome
 
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
@@ -36,6 +37,7 @@ def train(cfg: DictConfig) -> RunResult:
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
     from minibatch.config_checks import check_config
     from minibatch.hparams import log_hparams
+    from minibatch.safe_fit import fit
 
     quiet_known_noise()
     check_config(cfg)
@@ -47,7 +49,7 @@ def train(cfg: DictConfig) -> RunResult:
     config = OmegaConf.to_container(cfg, resolve=True)
     log_hparams(trainer.loggers, config, model.metric_names())
     model.run_config = config  # saved in every checkpoint, for evaluate.py
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    fit(trainer, model, datamodule, cfg)  # checkpoints as data, divergence, signals
     if cfg.test and has_test_split(datamodule):
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
@@ -69,7 +71,7 @@ def has_test_split(datamodule: object) -> bool:
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
-    with user_errors_exit():
+    with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         result = train(cfg)
     say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)

@@ -1,0 +1,59 @@
+"""What a run leaves behind when it does not finish: a resume command, a marked folder, or nothing.
+
+- Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal and the exact command
+  that resumes from it, exit 143 or 130.
+- Diverged, or crashed after training started: the folder stays, with its checkpoints, its
+  log and a `FAILED` file holding the reason.
+- Refused before training (a `UserError`): a run folder this run created is removed, event
+  file included, so TensorBoard shows no empty run; the error itself is printed by entry.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from minibatch.divergence import Diverged
+from minibatch.entry import say
+from minibatch.errors import UserError
+from minibatch.interruption import Interrupted
+from minibatch.resume import resume_command
+from minibatch.saved_config import current_overrides
+
+
+def mark_failed(run: Path, reason: str) -> None:
+    """Write `FAILED` in the run folder: TensorBoard still shows it, the file says why."""
+    if run.is_dir():
+        (run / "FAILED").write_text(reason.rstrip() + "\n")
+
+
+@contextmanager
+def run_outcome(output_dir: str | Path) -> Iterator[None]:
+    """Report an interruption, keep or remove the run folder of a failed run (see above)."""
+    run = Path(output_dir)
+    resumed = (run / "checkpoints").is_dir()  # a new run's folder has no checkpoints yet
+    try:
+        yield
+    except Interrupted as stop:
+        where = f"epoch {stop.epoch}, step {stop.step}"
+        if stop.checkpoint is None:
+            say(f"[bold red]interrupted[/] ({stop}) at {where}, before any step: nothing to save.")
+            if not resumed:
+                shutil.rmtree(run, ignore_errors=True)
+        else:
+            say(f"[bold red]interrupted[/] ({stop}) at {where}: saved {stop.checkpoint}")
+            say(f"[bold]resume with:[/] {resume_command(current_overrides(), stop.checkpoint)}")
+        sys.exit(stop.exit_code)
+    except Diverged as error:
+        mark_failed(run, str(error))
+        raise
+    except UserError:
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        raise
+    except Exception as error:
+        mark_failed(run, f"{type(error).__name__}: {error}")
+        raise
