@@ -70,6 +70,6 @@ class SaveOnInterrupt(L.Callback):
         checkpoint = None
         if trainer.global_step > 0 and getattr(module, "net", None) is not None:
             checkpoint = self.dirpath / "interrupted.ckpt"
-            trainer.save_checkpoint(checkpoint)
+            trainer.save_checkpoint(checkpoint, weights_only=False)  # the full state
         self.interrupted = Interrupted(self.signum, checkpoint, trainer.current_epoch,
                                        trainer.global_step)  # fmt: skip

@@ -1,7 +1,10 @@
 """One run, one folder: where a resumed run writes, and which checkpoint `ckpt_path=last` means.
 
-`ckpt_path=last` is the newest run of the same `task_name` that has a `last.ckpt` (or an
-`interrupted.ckpt` newer than it). A run resumed from a checkpoint inside a run folder
+`ckpt_path=last` is the `last.ckpt` of the newest run of the same `task_name` that has one:
+the end of its last finished epoch. A run stopped by a signal also saves
+`interrupted.ckpt` (the weights at the signal, to evaluate), but it resumes from the epoch
+boundary: Lightning cannot replay the rest of an epoch exactly from a plain sampler, and
+the epoch boundary gives the same final weights as a run never interrupted. A run resumed from a checkpoint inside a run folder
 writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
 the same `tensorboard/` (its steps continue the curves of the first part).
 `configs/hydra/default.yaml` picks the folder through the `${resume_dir:...}` resolver.
@@ -15,14 +18,12 @@ from pathlib import Path
 
 from minibatch.errors import UserError
 
-CHECKPOINT_NAMES = ("interrupted.ckpt", "last.ckpt")
 
 
 def newest_checkpoint(run: Path) -> Path | None:
-    """The checkpoint to continue a run folder from: the most recently written one."""
-    found = [run / "checkpoints" / name for name in CHECKPOINT_NAMES]
-    found = [path for path in found if path.is_file()]
-    return max(found, key=lambda path: path.stat().st_mtime_ns) if found else None
+    """The checkpoint to continue a run folder from: its `last.ckpt`, if it has one."""
+    path = run / "checkpoints" / "last.ckpt"
+    return path if path.is_file() else None
 
 
 def find_last(runs_dir: Path) -> Path:
@@ -63,9 +64,18 @@ def resume_dir(ckpt_path: str | None, runs_dir: str, fresh_dir: str) -> str:
     return str(run) if run is not None else fresh_dir
 
 
-def resume_command(overrides: list[str] | None, checkpoint: Path) -> str:
-    """The exact command line that continues this run from `checkpoint`."""
-    args = [a for a in (overrides if overrides is not None else sys.argv[1:])
-            if not a.startswith("ckpt_path=")]  # fmt: skip
-    program = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else "train.py"
-    return shlex.join(["python", program, *args, f"ckpt_path={checkpoint}"])
+def resume_command(checkpoint: Path | None) -> str:
+    """The exact command line that continues this run from `checkpoint` (None: start over):
+    the same arguments, Hydra's own (`hydra.searchpath`) included, with the new `ckpt_path`."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        given = HydraConfig.get().overrides
+        args = [*(a for a in given.hydra if not a.startswith("hydra.mode=")), *given.task]
+    else:
+        args = sys.argv[1:]
+    args = [a for a in args if not a.startswith("ckpt_path=")]
+    program = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else "minibatch-train"
+    resume = [f"ckpt_path={checkpoint}"] if checkpoint is not None else []
+    return shlex.join(["python", program, *args, *resume] if program.endswith(".py")
+                      else [program, *args, *resume])  # fmt: skip

@@ -1,7 +1,8 @@
 """What a run leaves behind when it does not finish: a resume command, a marked folder, or nothing.
 
-- Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal and the exact command
-  that resumes from it, exit 143 or 130.
+- Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal (`interrupted.ckpt`),
+  and the exact command that resumes from the end of the last finished epoch
+  (`last.ckpt`), exit 143 or 130.
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
 - Refused before training (a `UserError`): a run folder this run created is removed, event
@@ -16,12 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rich.markup import escape
+
 from minibatch.divergence import Diverged
 from minibatch.entry import say
 from minibatch.errors import UserError
 from minibatch.interruption import Interrupted
-from minibatch.resume import resume_command
-from minibatch.saved_config import current_overrides
+from minibatch.resume import newest_checkpoint, resume_command
 
 
 def mark_failed(run: Path, reason: str) -> None:
@@ -39,13 +41,14 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         yield
     except Interrupted as stop:
         where = f"epoch {stop.epoch}, step {stop.step}"
-        if stop.checkpoint is None:
-            say(f"[bold red]interrupted[/] ({stop}) at {where}, before any step: nothing to save.")
-            if not resumed:
-                shutil.rmtree(run, ignore_errors=True)
+        saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing to save yet"
+        say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
+        boundary = newest_checkpoint(run)
+        if boundary is None:
+            say("no epoch finished yet: start again with the same command")
         else:
-            say(f"[bold red]interrupted[/] ({stop}) at {where}: saved {stop.checkpoint}")
-            say(f"[bold]resume with:[/] {resume_command(current_overrides(), stop.checkpoint)}")
+            say(f"[bold]resume[/] (from the end of the last finished epoch) with: "
+                f"{escape(resume_command(boundary))}")  # fmt: skip
         sys.exit(stop.exit_code)
     except Diverged as error:
         mark_failed(run, str(error))
