@@ -31,8 +31,10 @@ def load_checkpoint(path: Path) -> dict:
     except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError,
             ValueError, OSError) as error:  # fmt: skip
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        if "Weights only load failed" in reason or "weights_only" in str(error):
+        if "Unsupported global" in str(error) or "GLOBAL" in str(error):
             reason = "it holds Python objects other than tensors and plain data"
+        elif "weights_only" in str(error):
+            reason = "its bytes are not a checkpoint's"
         raise UserError(
             f"{path} is not a readable checkpoint ({reason[:120]}): it is truncated, corrupt "
             "or not a checkpoint; use another .ckpt file of a finished or interrupted run."

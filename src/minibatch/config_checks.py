@@ -27,6 +27,10 @@ def check_config(cfg: DictConfig) -> None:
             f"ckpt_path={ckpt_path} is not a file: give the path of a .ckpt, for example "
             "logs/train/runs/<run>/checkpoints/last.ckpt, or ckpt_path=last."
         )
+    if ckpt_path is not None:  # readable, and ours, before any folder or logger is written
+        from minibatch.safe_fit import checkpoint_to_resume
+
+        checkpoint_to_resume(cfg)
 
 
 def check_steps_per_call(cfg: DictConfig) -> None:

@@ -16,8 +16,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
-from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.checkpoint_file import load_checkpoint
+from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, unwrapped_user_errors
 from minibatch.run_outcome import run_outcome
 from minibatch.saved_config import recompose, same_targets

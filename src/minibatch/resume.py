@@ -19,7 +19,6 @@ from pathlib import Path
 from minibatch.errors import UserError
 
 
-
 def newest_checkpoint(run: Path) -> Path | None:
     """The checkpoint to continue a run folder from: its `last.ckpt`, if it has one."""
     path = run / "checkpoints" / "last.ckpt"

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hydra.errors import InstantiationException
+from lightning.fabric.utilities.exceptions import MisconfigurationException
+from omegaconf.errors import MissingMandatoryValue
 from rich.markup import escape
 
 from minibatch.divergence import Diverged
@@ -57,6 +60,30 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         if not resumed and run.is_dir():
             shutil.rmtree(run, ignore_errors=True)
         raise
+    except MissingMandatoryValue as error:  # a `???` the command line did not fill
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        raise UserError(
+            f"{error.full_key} has no value: give it on the command line "
+            f"({error.full_key}=...)."
+        ) from None
+    except MisconfigurationException as error:  # Lightning refusing a trainer setting
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid setting"
+        raise UserError(f"the trainer refused its settings: {first}") from None
+    except InstantiationException as error:
+        cause = error.__cause__
+        if not isinstance(cause, MisconfigurationException) and "locating target" not in str(error):
+            mark_failed(run, f"{type(error).__name__}: {error}")
+            raise
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        reason = str(cause if isinstance(cause, MisconfigurationException) else error)
+        raise UserError(
+            f"a config entry cannot be built ({reason.strip().splitlines()[0]}): fix that "
+            "setting (for the trainer: the trainer refused its settings)."
+        ) from None
     except Exception as error:
         mark_failed(run, f"{type(error).__name__}: {error}")
         raise

@@ -82,7 +82,7 @@ def recompose(overrides: Sequence[str], config_dir: str, search_path: str | None
     extra = [f"hydra.searchpath={search_path}"] if search_path else []
     try:
         if GlobalHydra.instance().is_initialized():  # inside evaluate.py's Hydra app
-            cfg = compose(config_name="train", overrides=checked)
+            cfg = compose(config_name="train", overrides=[*extra, *checked])
         else:
             with initialize_config_dir(config_dir=config_dir, version_base="1.3"):
                 cfg = compose(config_name="train", overrides=[*extra, *checked])
