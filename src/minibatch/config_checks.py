@@ -78,4 +78,6 @@ def check_run_length(cfg: DictConfig) -> None:
     lr = (cfg.get("optimizer") or {}).get("lr")
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float)
                            or not 0 < lr < float("inf")):  # fmt: skip
-        raise UserError(f"optimizer.lr must be a positive number, got {lr!r}: for example optimizer.lr=0.01.")
+        raise UserError(
+            f"optimizer.lr must be a positive number, got {lr!r}: for example optimizer.lr=0.01."
+        )

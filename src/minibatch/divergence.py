@@ -28,7 +28,7 @@ class StopOnDivergence(L.Callback):
     def __init__(self) -> None:
         self.last_good_step = 0
 
-    def on_train_batch_end(self, trainer: L.Trainer, module, outputs, batch, batch_idx: int) -> None:
+    def on_train_batch_end(self, trainer: L.Trainer, module, outputs, batch, batch_idx) -> None:
         every = max(int(trainer.log_every_n_steps or 50), 1)
         last_batch = batch_idx + 1 >= trainer.num_training_batches
         if trainer.global_step % every and not last_batch:

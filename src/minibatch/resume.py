@@ -4,7 +4,9 @@
 the end of its last finished epoch. A run stopped by a signal also saves
 `interrupted.ckpt` (the weights at the signal, to evaluate), but it resumes from the epoch
 boundary: Lightning cannot replay the rest of an epoch exactly from a plain sampler, and
-the epoch boundary gives the same final weights as a run never interrupted. A run resumed from a checkpoint inside a run folder
+the epoch boundary gives the same final weights as a run never interrupted.
+
+A run resumed from a checkpoint inside a run folder
 writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
 the same `tensorboard/` (its steps continue the curves of the first part).
 `configs/hydra/default.yaml` picks the folder through the `${resume_dir:...}` resolver.

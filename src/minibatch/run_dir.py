@@ -21,7 +21,7 @@ def new_run_id() -> str:
 
 
 def register_resolvers(project_root: Path) -> None:
-    """Make `${run_id:}`, `${resume_dir:...}` and `${project_root:}` available to the configs; idempotent."""
+    """Make `${run_id:}`, `${resume_dir:...}`, `${project_root:}` available; idempotent."""
     if not OmegaConf.has_resolver("run_id"):
         OmegaConf.register_new_resolver("run_id", new_run_id, use_cache=True)
     if not OmegaConf.has_resolver("resume_dir"):

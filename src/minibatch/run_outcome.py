@@ -44,7 +44,7 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         yield
     except Interrupted as stop:
         where = f"epoch {stop.epoch}, step {stop.step}"
-        saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing to save yet"
+        saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
         say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
         boundary = newest_checkpoint(run)
         if boundary is None:

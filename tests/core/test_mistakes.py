@@ -139,17 +139,18 @@ def craft(good: Path, files: Path) -> None:
     legacy = dict(checkpoint)
     del legacy["run_overrides"]
     torch.save(legacy, files / "legacy.ckpt")
-    evil = dict(checkpoint, run_overrides=[*checkpoint["run_overrides"],
-                                           f"+loss={{_target_:shutil.copyfile,src:{good},dst:{target}}}"])  # fmt: skip
+    code = f"+loss={{_target_:shutil.copyfile,src:{good},dst:{target}}}"
+    evil = dict(checkpoint, run_overrides=[*checkpoint["run_overrides"], code])
     torch.save(evil, files / "evil.ckpt")
     torch.save(dict(checkpoint, run_overrides=["data=../../../tmp/x"]), files / "evil_option.ckpt")
     config = dict(checkpoint["run_config"], data=copy, model=copy)
     torch.save(dict(checkpoint, run_config=config), files / "evil_config.ckpt")
     (files / "empty.csv").write_text("")
-    (files / "good.csv").write_text("a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40)))
-    (files / "nan.csv").write_text("a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40)) + "nan,3\n")
-    (files / "inf.csv").write_text("a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40)) + "1,inf\n")
-    (files / "text.csv").write_text("a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40)) + "x,3\n")
+    rows = "a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40))
+    (files / "good.csv").write_text(rows)
+    (files / "nan.csv").write_text(rows + "nan,3\n")  # float() reads these as numbers
+    (files / "inf.csv").write_text(rows + "1,inf\n")
+    (files / "text.csv").write_text(rows + "x,3\n")
 
 
 def run(script: str, args: list[str], log_dir: Path) -> subprocess.CompletedProcess:

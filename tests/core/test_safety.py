@@ -32,8 +32,8 @@ def net_weights(checkpoint: Path) -> torch.Tensor:
 @pytest.mark.slow
 def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path):
     args = [*TINY, "batch_size=10", "trainer.max_epochs=8"]
-    proc = subprocess.Popen(train_py(tmp_path, *args, "task_name=cut"), cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(train_py(tmp_path, *args, "task_name=cut"), cwd=tmp_path, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     runs = tmp_path / "cut" / "runs"
     deadline = time.monotonic() + 240
     while not list(runs.glob("*/checkpoints/last.ckpt")) and time.monotonic() < deadline:
