@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
 from minibatch.train import CONFIG_DIR
@@ -25,7 +26,12 @@ QUIET = ("callbacks=none", "logger=none", "trainer.enable_progress_bar=false",
 def compose_train(*overrides: str) -> DictConfig:
     """The composed train config, with the test data configs on the search path."""
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name="train", overrides=[SEARCH_PATH, *overrides])
+        cfg = compose(config_name="train", overrides=[SEARCH_PATH, *overrides],
+                      return_hydra_config=True)  # fmt: skip
+    HydraConfig.instance().set_config(cfg)  # as train.py has it: checkpoints record overrides
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
 
 
 def tiny(*overrides: str) -> tuple[str, ...]:

@@ -24,7 +24,8 @@ def instantiate_named(group: DictConfig | None) -> list:
     """Instantiate every entry of a {name: {_target_: ...}} group (callbacks, loggers)."""
     if not group:
         return []
-    return [hydra.utils.instantiate(entry) for entry in group.values() if "_target_" in entry]
+    entries = [entry for entry in group.values() if entry and "_target_" in entry]  # null: off
+    return [hydra.utils.instantiate(entry) for entry in entries]
 
 
 def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:

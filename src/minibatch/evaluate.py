@@ -12,24 +12,44 @@ from pathlib import Path
 
 import hydra
 import torch
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 
+from minibatch.checkpoint_file import load_checkpoint
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
-from minibatch.errors import UserError
+from minibatch.errors import UserError, unwrapped_user_errors
+from minibatch.run_outcome import run_outcome
+from minibatch.saved_config import recompose, same_targets
 from minibatch.train import CONFIG_DIR
 
 SPLITS = ("train", "valid", "test")
 
 
 def read_checkpoint(ckpt_path: Path) -> dict:
-    """A checkpoint of this template: weights, training config and data spec (data only)."""
-    if not ckpt_path.is_file():
-        raise UserError(f"ckpt_path={ckpt_path} is not a file: give the path of a .ckpt file.")
-    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    if "run_config" not in checkpoint or "data_spec" not in checkpoint:
-        raise UserError(f"{ckpt_path} was not written by this template's train.py (no run config).")
+    """A checkpoint of this template: weights, training overrides and data spec (data only)."""
+    checkpoint = load_checkpoint(ckpt_path)
+    if not isinstance(checkpoint.get("run_overrides"), list):
+        raise UserError(
+            f"{ckpt_path} does not record the overrides of its run (written by an older "
+            "version, or not by train.py): retrain it with this version to evaluate it."
+        )
     return checkpoint
+
+
+def training_config(ckpt_path: Path, checkpoint: dict) -> DictConfig:
+    """The checkpoint's training config, composed again from configs/ (never from the file)."""
+    # Config folders come from this command's own hydra.searchpath, never from the file.
+    searchpath = list(HydraConfig.get().searchpath) if HydraConfig.initialized() else []
+    search = "[" + ",".join(searchpath) + "]" if searchpath else None
+    run_cfg = recompose(checkpoint["run_overrides"], str(CONFIG_DIR), search)
+    differ = same_targets(run_cfg, checkpoint["run_config"])
+    if differ:
+        raise UserError(
+            f"{ckpt_path} was trained with other config files than the ones here "
+            f"({'; '.join(differ)}): evaluate it with the configs it was trained with."
+        )
+    return run_cfg
 
 
 def load_model(ckpt_path: Path, checkpoint: dict, run_cfg: DictConfig, datamodule):
@@ -59,8 +79,9 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         raise UserError(f"split={cfg.split} is not one of: {', '.join(SPLITS)}.")
     ckpt_path = Path(cfg.ckpt_path)
     checkpoint = read_checkpoint(ckpt_path)
-    run_cfg = OmegaConf.create(checkpoint["run_config"])
-    datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, cfg.data))
+    run_cfg = training_config(ckpt_path, checkpoint)
+    with unwrapped_user_errors():
+        datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, cfg.data))
     datamodule.prepare_data()
     datamodule.setup("validate")
     model = load_model(ckpt_path, checkpoint, run_cfg, datamodule)
@@ -145,7 +166,7 @@ def write_predictions(
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-evaluate` console script)."""
-    with user_errors_exit():
+    with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         evaluate(cfg)
 
 

@@ -103,7 +103,8 @@ class TaskModule(L.LightningModule):
             checkpoint["run_config"] = self.run_config
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        self.run_config = checkpoint.get("run_config")
+        if self.run_config is None:  # a resumed run keeps its own config, not the file's
+            self.run_config = checkpoint.get("run_config")
 
     # Training -------------------------------------------------------------------------------
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:

@@ -18,6 +18,7 @@ from minibatch.project_paths import config_dir, project_root
 from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
 from minibatch.run_name import register_run_name_resolver
+from minibatch.run_outcome import run_outcome
 
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
@@ -44,6 +45,7 @@ def train(cfg: DictConfig) -> RunResult:
     from minibatch.hooks import before_fit
     from minibatch.hparams import log_hparams, run_hparams
     from minibatch.hydra_ddp import leave_the_job, ranks_join_their_job
+    from minibatch.safe_fit import fit
 
     quiet_known_noise()
     launch_environment = ranks_join_their_job()
@@ -57,7 +59,7 @@ def train(cfg: DictConfig) -> RunResult:
     log_hparams(trainer.loggers, run_hparams(cfg))
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.ckpt_path)
+    fit(trainer, model, datamodule, cfg)  # checkpoints as data, divergence, signals
     if cfg.test and has_test_split(datamodule):
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
@@ -81,7 +83,7 @@ def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
     if is_rank_zero():  # DDP: the other ranks run the same job, silently
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
-    with user_errors_exit():
+    with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         print_config_tree(cfg)  # print_config=false: off
         result = train(cfg)
     if is_rank_zero():

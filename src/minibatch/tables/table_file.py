@@ -35,13 +35,20 @@ class Table:
         """One column as float64, refusing the first cell that is not a number."""
         cells = self.column(name)
         try:
-            return np.array([float(cell) for cell in cells], dtype=np.float64)
+            values = np.array([float(cell) for cell in cells], dtype=np.float64)
         except ValueError:
             row, cell = next((i, c) for i, c in enumerate(cells) if not is_number(c))
             raise UserError(
                 f"column {name!r} of {self.path} is not numeric (row {row + 1}: {cell!r}); "
                 "fix the value or leave the column out with data.drop_columns."
             ) from None
+        if not np.isfinite(values).all():  # float() reads "nan" and "inf" as numbers
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise UserError(
+                f"column {name!r} of {self.path} has a value that is not a finite number "
+                f"(row {row + 1}: {cells[row]!r}); fix or remove that row."
+            )
+        return values
 
 
 def is_number(text: str) -> bool:

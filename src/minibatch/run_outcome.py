@@ -1,0 +1,89 @@
+"""What a run leaves behind when it does not finish: a resume command, a marked folder, or nothing.
+
+- Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal (`interrupted.ckpt`),
+  and the exact command that resumes from the end of the last finished epoch
+  (`last.ckpt`), exit 143 or 130.
+- Diverged, or crashed after training started: the folder stays, with its checkpoints, its
+  log and a `FAILED` file holding the reason.
+- Refused before training (a `UserError`): a run folder this run created is removed, event
+  file included, so TensorBoard shows no empty run; the error itself is printed by entry.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hydra.errors import InstantiationException
+from lightning.fabric.utilities.exceptions import MisconfigurationException
+from omegaconf.errors import MissingMandatoryValue
+from rich.markup import escape
+
+from minibatch.divergence import Diverged
+from minibatch.entry import say
+from minibatch.errors import UserError
+from minibatch.interruption import Interrupted
+from minibatch.resume import newest_checkpoint, resume_command
+
+
+def mark_failed(run: Path, reason: str) -> None:
+    """Write `FAILED` in the run folder: TensorBoard still shows it, the file says why."""
+    if run.is_dir():
+        (run / "FAILED").write_text(reason.rstrip() + "\n")
+
+
+@contextmanager
+def run_outcome(output_dir: str | Path) -> Iterator[None]:
+    """Report an interruption, keep or remove the run folder of a failed run (see above)."""
+    run = Path(output_dir)
+    resumed = (run / "checkpoints").is_dir()  # a new run's folder has no checkpoints yet
+    try:
+        yield
+    except Interrupted as stop:
+        where = f"epoch {stop.epoch}, step {stop.step}"
+        saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
+        say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
+        boundary = newest_checkpoint(run)
+        if boundary is None:
+            say("no epoch finished yet: start again with the same command")
+        else:
+            say(f"[bold]resume[/] (from the end of the last finished epoch) with: "
+                f"{escape(resume_command(boundary))}")  # fmt: skip
+        sys.exit(stop.exit_code)
+    except Diverged as error:
+        mark_failed(run, str(error))
+        raise
+    except UserError:
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        raise
+    except MissingMandatoryValue as error:  # a `???` the command line did not fill
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        raise UserError(
+            f"{error.full_key} has no value: give it on the command line "
+            f"({error.full_key}=...)."
+        ) from None
+    except MisconfigurationException as error:  # Lightning refusing a trainer setting
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid setting"
+        raise UserError(f"the trainer refused its settings: {first}") from None
+    except InstantiationException as error:
+        cause = error.__cause__
+        if not isinstance(cause, MisconfigurationException) and "locating target" not in str(error):
+            mark_failed(run, f"{type(error).__name__}: {error}")
+            raise
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        reason = str(cause if isinstance(cause, MisconfigurationException) else error)
+        raise UserError(
+            f"a config entry cannot be built ({reason.strip().splitlines()[0]}): fix that "
+            "setting (for the trainer: the trainer refused its settings)."
+        ) from None
+    except Exception as error:
+        mark_failed(run, f"{type(error).__name__}: {error}")
+        raise
