@@ -70,6 +70,20 @@ def load_model(ckpt_path: Path, checkpoint: dict, run_cfg: DictConfig, datamodul
     return model.eval()
 
 
+def load_trained(ckpt_path: Path, data_overrides: DictConfig | None = None):
+    """(trained model, set-up DataModule) of a checkpoint, rebuilt from configs/ alone.
+
+    `data_overrides` are the caller's own (`+data.path=other.csv`), never the file's.
+    """
+    checkpoint = read_checkpoint(ckpt_path)
+    run_cfg = training_config(ckpt_path, checkpoint)
+    with unwrapped_user_errors():
+        datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, data_overrides or {}))
+    datamodule.prepare_data()
+    datamodule.setup("validate")
+    return load_model(ckpt_path, checkpoint, run_cfg, datamodule), datamodule
+
+
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     """Metrics of the checkpoint on `cfg.split` (empty for `input_path`); writes predictions."""
     import lightning as L
@@ -78,13 +92,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split} is not one of: {', '.join(SPLITS)}.")
     ckpt_path = Path(cfg.ckpt_path)
-    checkpoint = read_checkpoint(ckpt_path)
-    run_cfg = training_config(ckpt_path, checkpoint)
-    with unwrapped_user_errors():
-        datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, cfg.data))
-    datamodule.prepare_data()
-    datamodule.setup("validate")
-    model = load_model(ckpt_path, checkpoint, run_cfg, datamodule)
+    model, datamodule = load_trained(ckpt_path, cfg.data)
     trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,
                         enable_checkpointing=False, enable_model_summary=False)  # fmt: skip
     if cfg.input_path:

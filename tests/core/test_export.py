@@ -10,25 +10,26 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from minibatch.evaluate import load_model, read_run_config
+from minibatch.evaluate import load_trained
 from minibatch.export import export
 from minibatch.train import CONFIG_DIR, train
-from tests.conftest import REPO_ROOT, tiny
+from tests.conftest import REPO_ROOT
+from tests.core.fake_tables import write_csv, write_regression_csv
 
 TOLERANCE = 1e-5
 
 
-def trained_checkpoint(compose_config, *data_overrides: str) -> Path:
-    """The last checkpoint of a 2-epoch run on small cooking data (or the data given)."""
-    overrides = data_overrides or tiny()
+def trained_checkpoint(compose_config, tmp_path: Path, task: str = "regression") -> Path:
+    """The last checkpoint of a 2-epoch run on a generated table (regression or binary)."""
+    if task == "regression":
+        table, target = write_regression_csv(tmp_path / "table.csv"), "target"
+    else:
+        table, target = write_csv(tmp_path / "table.csv"), "label"
     cfg = compose_config(
-        *overrides,
-        "trainer.max_epochs=2",
-        "callbacks=model_checkpoint",
-        "logger=none",
-        "trainer.enable_progress_bar=false",
-        "trainer.enable_model_summary=false",
-    )
+        "data=csv", f"data.path={table}", f"data.target={target}",
+        "trainer.max_epochs=2", "callbacks=model_checkpoint", "logger=none",
+        "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
+    )  # fmt: skip
     train(cfg)
     return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
 
@@ -50,42 +51,37 @@ def run_exported(path: Path, inputs: torch.Tensor) -> torch.Tensor:
 
 def pytorch_predictions(ckpt: Path, inputs: torch.Tensor) -> torch.Tensor:
     """The checkpoint's predictions as `predict_step` computes them, rebuilt independently."""
-    import hydra
-
-    run_cfg = read_run_config(ckpt)
-    model = load_model(ckpt, run_cfg, hydra.utils.instantiate(run_cfg.data)).eval()
+    model, _ = load_trained(ckpt)
     with torch.no_grad():
         return model.predict_step((inputs, None), 0)
 
 
 @pytest.mark.parametrize("fmt", ["torchscript", "onnx"])
-@pytest.mark.parametrize("data", ["cooking", "mnist"])
-def test_exported_model_matches_the_pytorch_model(
-    compose_config, offline_data, tmp_path, fmt, data
-):
+@pytest.mark.parametrize("task", ["regression", "binary"])
+def test_exported_model_matches_the_pytorch_model(compose_config, tmp_path, fmt, task):
     if fmt == "onnx":
         pytest.importorskip("onnxruntime", reason="needs the export extra")
         pytest.importorskip("onnxscript", reason="needs the export extra")
-    data_overrides = [] if data == "cooking" else ["data=mnist", *offline_data("mnist")]
-    ckpt = trained_checkpoint(compose_config, *data_overrides)
+    ckpt = trained_checkpoint(compose_config, tmp_path, task)
     path = export(export_config(f"ckpt_path={ckpt}", f"format={fmt}"))
     assert path == ckpt.with_suffix({"onnx": ".onnx", "torchscript": ".pt"}[fmt])
 
     generator = torch.Generator().manual_seed(0)
-    features = 1 if data == "cooking" else 784
-    # A batch size the export never saw (any batch size works), in the data's range.
-    inputs = torch.rand(37, features, generator=generator) * (115 if data == "cooking" else 1)
+    # A batch size the export never saw (any batch size works), standardised features.
+    inputs = torch.randn(37, 3, generator=generator)
     expected = pytorch_predictions(ckpt, inputs)
     exported = run_exported(path, inputs)
-    assert exported.shape == expected.shape == (37, 1 if data == "cooking" else 10)
-    torch.testing.assert_close(exported, expected, rtol=0, atol=TOLERANCE)
-    if data == "mnist":  # class probabilities
-        torch.testing.assert_close(exported.sum(1), torch.ones(37), rtol=0, atol=1e-5)
+    assert exported.shape == expected.shape == (37, 1)
+    torch.testing.assert_close(exported, expected, rtol=TOLERANCE, atol=TOLERANCE)
+    if task == "binary":  # probabilities
+        assert 0 <= exported.min() and exported.max() <= 1
+    else:  # in the target's own units (mean 150)
+        assert 50 < exported.mean() < 250
 
 
 @pytest.mark.slow
 def test_export_script_writes_the_file_and_refuses_unknown_formats(compose_config, tmp_path):
-    ckpt = trained_checkpoint(compose_config)
+    ckpt = trained_checkpoint(compose_config, tmp_path)
     script = [
         sys.executable,
         str(REPO_ROOT / "scripts" / "export.py"),
@@ -101,9 +97,12 @@ def test_export_script_writes_the_file_and_refuses_unknown_formats(compose_confi
     )
     assert done.returncode == 0, done.stderr
     assert f"torchscript: {output}" in done.stderr
-    inputs = torch.linspace(0, 115, 11).reshape(11, 1)
+    inputs = torch.linspace(-2, 2, 33).reshape(11, 3)
     torch.testing.assert_close(
-        run_exported(output, inputs), pytorch_predictions(ckpt, inputs), rtol=0, atol=TOLERANCE
+        run_exported(output, inputs),
+        pytorch_predictions(ckpt, inputs),
+        rtol=TOLERANCE,
+        atol=TOLERANCE,
     )
     bad = subprocess.run([*script, "format=pickle"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2
