@@ -53,6 +53,7 @@ from torch.utils.data import DataLoader, Dataset
 from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
 from minibatch.data_spec import DataSpec
 from minibatch.entry import quiet_known_noise
+from minibatch.examples.data.mnist import verified_pickle_bytes
 from minibatch.examples.nets.regression_network import RegressionNetwork
 from minibatch.nets.mlp import MLP
 from minibatch.train import CONFIG_DIR
@@ -91,8 +92,8 @@ def mnist_tensors(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor, str]:
     """The real training images when data/mnist.pkl.gz is there, else random ones alike."""
     path = data_dir / "mnist.pkl.gz"
     if path.is_file():
-        with gzip.open(path, "rb") as file:
-            (x, y), _, _ = pickle.load(file, encoding="latin-1")
+        data = gzip.decompress(verified_pickle_bytes(path))  # sha256 checked before unpickling
+        (x, y), _, _ = pickle.loads(data, encoding="latin-1")
         return torch.as_tensor(x), torch.as_tensor(y).long(), "real"
     generator = torch.Generator().manual_seed(0)
     return torch.rand(50_000, 784, generator=generator), torch.randint(0, 10, (50_000,)), "random"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import pickle
 import time
 from pathlib import Path
@@ -20,14 +21,17 @@ import torch
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
+PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--first-batch-file", type=Path)
     args = parser.parse_args()
-    with gzip.open(ROOT / "data" / "mnist.pkl.gz", "rb") as file:
-        (x, y), (x_valid, y_valid), _ = pickle.load(file, encoding="latin-1")
+    data = (ROOT / "data" / "mnist.pkl.gz").read_bytes()
+    if hashlib.sha256(data).hexdigest() != PICKLE_SHA256:  # unpickling runs code: check first
+        raise SystemExit("data/mnist.pkl.gz is not the known MNIST pickle.")
+    (x, y), (x_valid, y_valid), _ = pickle.loads(gzip.decompress(data), encoding="latin-1")
     x, y = torch.as_tensor(x), torch.as_tensor(y).long()
     x_valid, y_valid = torch.as_tensor(x_valid), torch.as_tensor(y_valid).long()
     torch.manual_seed(1337)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from minibatch.errors import UserError
-from minibatch.examples.data.mnist import MnistDataModule
+from minibatch.examples.data.mnist import PICKLE_SHA256, MnistDataModule
 from tests.conftest import REPO_ROOT
 from tests.examples.fake_data import fake_mnist_files, md5s
 from tests.examples.local_server import Route
@@ -70,8 +70,12 @@ def test_a_corrupt_mirror_file_is_refused_and_the_next_mirror_used(local_server,
 
 def test_offline_without_files_says_what_to_do(tmp_path):
     datamodule = MnistDataModule(data_dir=str(tmp_path), mirrors=["http://127.0.0.1:9/"])
-    with pytest.raises(UserError, match="could not download train-images-idx3-ubyte.gz"):
+    with pytest.raises(UserError, match="could not download train-images-idx3-ubyte.gz") as error:
         datamodule.prepare_data()
+    message = str(error.value)
+    assert f"put mnist.pkl.gz (sha256 {PICKLE_SHA256}) in {tmp_path}/" in message
+    assert "four IDX files (train-images-idx3-ubyte.gz" in message
+    assert f"{tmp_path}/mnist/" in message
     assert not (tmp_path / "mnist").exists() or not any((tmp_path / "mnist").iterdir())
 
 

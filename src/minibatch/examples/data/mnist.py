@@ -14,6 +14,7 @@ Pixels are bytes / 256, as in the pickle.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import pickle
 from pathlib import Path
 
@@ -49,6 +50,18 @@ def read_idx(path: Path) -> np.ndarray:
         pixels = np.frombuffer(data, dtype=np.uint8, count=count * rows * cols, offset=16)
         return pixels.reshape(count, rows * cols).copy()
     raise UserError(f"{path} is not an MNIST IDX file (magic number {magic}): delete it.")
+
+
+def verified_pickle_bytes(path: Path, sha256: str = PICKLE_SHA256) -> bytes:
+    """The file's bytes, once their sha256 is the known mnist.pkl.gz's (unpickling runs code)."""
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise UserError(
+            f"{path} has sha256 {actual}, not the known mnist.pkl.gz ({sha256}); refusing to "
+            "unpickle it: replace the file."
+        )
+    return data
 
 
 def as_tensors(images: np.ndarray, labels: np.ndarray) -> TensorPairDataset:
@@ -101,23 +114,31 @@ class MnistDataModule(InMemoryDataModule):
         """Verify the pickle, or download and verify whichever IDX file is missing."""
         pickle_path = self.pickle_file()
         if pickle_path is not None:
-            actual = file_digest(pickle_path, "sha256")
-            if actual != self.pickle_sha256:
-                raise UserError(
-                    f"{pickle_path} has sha256 {actual}, not the known mnist.pkl.gz "
-                    f"({self.pickle_sha256}); refusing to unpickle it: replace the file."
-                )
+            verified_pickle_bytes(pickle_path, self.pickle_sha256)
             return
         for name, md5 in self.idx_md5.items():
             target = self.idx_dir / name
             if not (target.is_file() and file_digest(target, "md5") == md5):
-                download([mirror + name for mirror in self.mirrors], target, md5, "md5")
+                try:
+                    download([mirror + name for mirror in self.mirrors], target, md5, "md5")
+                except UserError as error:
+                    raise UserError(self.where_to_put_mnist(error)) from None
+
+    def where_to_put_mnist(self, error: UserError) -> str:
+        """What to do without internet: the one sentence a download failure becomes."""
+        return (
+            f"MNIST is not on this machine and could not be downloaded ({error}); put "
+            f"mnist.pkl.gz (sha256 {self.pickle_sha256}) in {self.data_dir}/ or give it with "
+            f"data.path=, or put the four IDX files ({', '.join(self.idx_md5)}) in "
+            f"{self.idx_dir}/."
+        )
 
     def build_splits(self) -> dict[str, TensorPairDataset]:
         pickle_path = self.pickle_file()
         if pickle_path is not None:
-            with gzip.open(pickle_path, "rb") as file:
-                train, valid, test = pickle.load(file, encoding="latin-1")  # sha256 checked
+            # The bytes that are unpickled are the bytes whose sha256 was just checked.
+            data = gzip.decompress(verified_pickle_bytes(pickle_path, self.pickle_sha256))
+            train, valid, test = pickle.loads(data, encoding="latin-1")
             return {
                 "train": as_tensors(*train),
                 "valid": as_tensors(*valid),
