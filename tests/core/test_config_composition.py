@@ -56,7 +56,7 @@ def test_option_composes_and_resolves(compose_config, group, option):
         assert len(loggers) == expected
     if group == "callbacks":
         callbacks = instantiate_named(cfg.callbacks)
-        assert len(callbacks) == (4 if option == "default" else 0)
+        assert len(callbacks) == (6 if option == "default" else 0)
     if group == "trainer" and option in {"default", "cpu"}:
         trainer = hydra.utils.instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
         assert trainer.max_epochs == cfg.trainer.max_epochs
