@@ -50,7 +50,9 @@ def main() -> None:
     if args.tests:
         seconds, result = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
         print(f"python -m pytest -q: {seconds / 60:.1f} min wall, exit {result.returncode}")
-        print("  " + result.stdout.strip().splitlines()[-1])
+        lines = result.stdout.strip().splitlines()
+        for line in [*(line for line in lines if line.startswith("FAILED")), lines[-1]]:
+            print("  " + line)
 
 
 if __name__ == "__main__":
