@@ -60,8 +60,13 @@ def child_epoch(mode: str, root: str) -> None:
 
 
 def run_child(mode: str, root: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, "--root", str(root)],
-                         capture_output=True, text=True, check=True, cwd=ROOT / "scripts")
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT / "scripts",
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

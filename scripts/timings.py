@@ -43,9 +43,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as log_dir:
         seconds, result = timed([sys.executable, "train.py", f"paths.log_dir={log_dir}"])
     lines = result.stdout.splitlines()
-    final = lines[next(i for i, line in enumerate(lines) if line.startswith("final")):]
-    print(f"python train.py (100 epochs of cooking, batch 10,000): {seconds:.1f} s wall, "
-          f"exit {result.returncode}")
+    final = lines[next(i for i, line in enumerate(lines) if line.startswith("final")) :]
+    print(
+        f"python train.py (100 epochs of cooking, batch 10,000): {seconds:.1f} s wall, "
+        f"exit {result.returncode}"
+    )
     print("  " + " ".join(final))
     if args.tests:
         seconds, result = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])

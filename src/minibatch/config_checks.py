@@ -35,7 +35,7 @@ def check_config(cfg: DictConfig) -> None:
 
 
 def check_steps_per_call(cfg: DictConfig) -> None:
-    """"auto", or a K whose grouping nothing in the trainer config would change."""
+    """ "auto", or a K whose grouping nothing in the trainer config would change."""
     steps = cfg.get("steps_per_call", "auto")
     if steps == "auto":
         return

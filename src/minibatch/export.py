@@ -107,7 +107,7 @@ def export(cfg: DictConfig) -> Path:
             export_torchscript(predictor, example, path)
         expected = predictor(example)
     # Relative to the values' size: a price near 150 carries float32 rounding of ~1e-5.
-    difference = ((run_exported(path, example) - expected).abs() / expected.abs().clamp_min(1))
+    difference = (run_exported(path, example) - expected).abs() / expected.abs().clamp_min(1)
     difference = difference.max().item()
     if difference > TOLERANCE:
         raise UserError(f"{path} differs from the PyTorch model by {difference:.2g} on a batch.")

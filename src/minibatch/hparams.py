@@ -67,8 +67,9 @@ def run_hparams(
         choices, overrides = hydra_choices_and_overrides()
     listed: Mapping[str, str] = cfg.get("hparams") or {}
     row: dict[str, object] = {
-        "run": run_name(choices.get("data"), choices.get("model"), cfg.get("batch_size"),
-                        overrides)  # fmt: skip
+        "run": run_name(
+            choices.get("data"), choices.get("model"), cfg.get("batch_size"), overrides
+        )  # fmt: skip
     }
     for name, key in listed.items():
         row[name] = value_of(cfg, key, choices)

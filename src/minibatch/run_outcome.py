@@ -64,8 +64,7 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         if not resumed and run.is_dir():
             shutil.rmtree(run, ignore_errors=True)
         raise UserError(
-            f"{error.full_key} has no value: give it on the command line "
-            f"({error.full_key}=...)."
+            f"{error.full_key} has no value: give it on the command line ({error.full_key}=...)."
         ) from None
     except MisconfigurationException as error:  # Lightning refusing a trainer setting
         if not resumed and run.is_dir():

@@ -49,8 +49,11 @@ def test_removing_the_configured_progress_bar_leaves_lightnings_default(compose_
     (default,) = bars(compose_config("data=tiny", "~callbacks.rich_progress_bar"))
     assert default.refresh_rate != 10, "Lightning's own bar, not the configured one"
     assert (
-        bars(compose_config("data=tiny", "~callbacks.rich_progress_bar",
-                            "trainer.enable_progress_bar=false"))  # fmt: skip
+        bars(
+            compose_config(
+                "data=tiny", "~callbacks.rich_progress_bar", "trainer.enable_progress_bar=false"
+            )
+        )  # fmt: skip
         == []
     )
 

@@ -19,8 +19,13 @@ TINY = ["data=tiny", "batch_size=500", "trainer.max_epochs=1"]
 
 def run_train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "train.py"), SEARCH_PATH, f"paths.log_dir={tmp_path}",
-         *args],  # fmt: skip
+        [
+            sys.executable,
+            str(REPO_ROOT / "train.py"),
+            SEARCH_PATH,
+            f"paths.log_dir={tmp_path}",
+            *args,
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=300,

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
@@ -99,3 +100,12 @@ def test_license_is_mit_as_pyproject_says():
     assert text.startswith("MIT License\n\nCopyright (c) 2026 the minibatch authors\n")
     assert "Permission is hereby granted, free of charge" in text
     assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text
+
+
+@pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]])
+def test_the_whole_tree_is_ruff_clean(command):
+    """What `make lint` and the pre-commit hooks check, checked in CI too."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

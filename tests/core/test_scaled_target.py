@@ -43,8 +43,13 @@ def test_predictions_are_in_the_targets_own_units(compose_config, tmp_path):
     cfg, run = train_table(compose_config, big)
     out = tmp_path / "predictions.csv"
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        evaluation = compose("evaluate", overrides=[
-            f"ckpt_path={cfg.paths.output_dir}/checkpoints/last.ckpt", f"predict_path={out}"])
+        evaluation = compose(
+            "evaluate",
+            overrides=[
+                f"ckpt_path={cfg.paths.output_dir}/checkpoints/last.ckpt",
+                f"predict_path={out}",
+            ],
+        )
     metrics = evaluate(evaluation)
     assert metrics["valid/mae"] == pytest.approx(run.metrics["val/mae"], rel=1e-4)
     rows = list(csv.DictReader(out.open()))

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-pytest.importorskip("litdata", reason='streaming needs: pip install --no-deps litdata')
+pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
 
 from minibatch.errors import UserError  # noqa: E402
 from minibatch.streaming.datamodule import StreamingDataModule  # noqa: E402
@@ -81,8 +81,11 @@ def test_resume_mid_epoch_continues_where_it_stopped(shards, tmp_path):
     before = model.seen[0][: 15 * 20]
 
     resumed_model = Recorder()
-    trainer(max_epochs=1).fit(resumed_model, StreamingDataModule(
-        str(shards), batch_size=20, num_workers=2, seed=3), ckpt_path=tmp_path / "mid.ckpt")
+    trainer(max_epochs=1).fit(
+        resumed_model,
+        StreamingDataModule(str(shards), batch_size=20, num_workers=2, seed=3),
+        ckpt_path=tmp_path / "mid.ckpt",
+    )
     after = resumed_model.seen[0]
     assert Counter(before + after) == Counter(range(SIZE)), "the rest of the epoch, once"
     assert before + after == epoch_of(shards), "in the order the whole epoch would have had"

@@ -13,7 +13,8 @@ from minibatch.train import CONFIG_DIR
 # The in-memory datasets (the image folder reads files per item: tests/core; streamed
 # shards: tests/core/test_streaming.py and test_cooking_stream.py).
 DATASETS = sorted(
-    path.stem for path in (CONFIG_DIR / "data").glob("*.yaml")
+    path.stem
+    for path in (CONFIG_DIR / "data").glob("*.yaml")
     if path.stem not in {"image_folder", "cooking_stream"}
 )
 BATCH = 16
