@@ -130,3 +130,11 @@ class GroupedStepsModule(TaskModule):
         scheduler = self.lr_schedulers()  # manual optimization: schedulers are ours to step
         if scheduler is not None:
             scheduler.step()
+
+
+def minibatches_per_epoch(trainer: L.Trainer) -> int:
+    """Optimizer steps an epoch: `num_training_batches` counts calls, groups included."""
+    loader = trainer.train_dataloader
+    if isinstance(loader, GroupedLoader):
+        return loader.num_batches
+    return int(trainer.num_training_batches)

@@ -41,11 +41,11 @@ def test_print_config_false_prints_nothing(compose_config):
 
 
 def test_only_the_first_process_of_a_ddp_run_prints(compose_config, monkeypatch):
-    cfg = compose_config()
+    cfg = compose_config("batch_size=123")
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert printed(cfg) == ""
     monkeypatch.setenv("LOCAL_RANK", "0")
-    assert "batch_size: 10000" in printed(cfg)
+    assert "batch_size: 123" in printed(cfg)
 
 
 @pytest.mark.slow
@@ -72,8 +72,10 @@ def test_train_py_prints_the_tree_unless_told_not_to(tmp_path):
 
 # configs/local ---------------------------------------------------------------------------------
 def compose_from(config_dir, *overrides):
+    """The train config of a copy of configs/, on the core's own data=csv (no recipe)."""
+    table = ["data=csv", "data.path=table.csv", "data.target=y"]
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-        return compose(config_name="train", overrides=list(overrides))
+        return compose(config_name="train", overrides=[*table, *overrides])
 
 
 def test_local_default_is_loaded_when_present_and_loses_to_the_command_line(tmp_path):
@@ -81,17 +83,17 @@ def test_local_default_is_loaded_when_present_and_loses_to_the_command_line(tmp_
     shutil.copytree(REPO_ROOT / "configs", configs)
     (configs / "local" / "default.yaml").unlink(missing_ok=True)  # a developer's own file
     assert not (configs / "local" / "default.yaml").exists()
-    assert compose_from(configs).trainer.max_epochs == 100, "no local file: nothing changes"
+    assert compose_from(configs).trainer.max_epochs == 10, "no local file: nothing changes"
 
     (configs / "local" / "default.yaml").write_text(
         "# @package _global_\ntrainer:\n  max_epochs: 7\n  accelerator: cpu\n"
         "paths:\n  data_dir: /mnt/datasets\n"
     )
     local = compose_from(configs)
-    assert local.trainer.max_epochs == 7, "wins over the data config's max_epochs"
+    assert local.trainer.max_epochs == 7, "wins over the trainer config's max_epochs"
     assert local.trainer.accelerator == "cpu" and local.paths.data_dir == "/mnt/datasets"
     assert compose_from(configs, "trainer.max_epochs=3").trainer.max_epochs == 3
-    assert compose_from(configs, "data=mnist").paths.data_dir == "/mnt/datasets"
+    assert compose_from(configs, "batch_size=7").paths.data_dir == "/mnt/datasets"
 
 
 def test_local_example_composes_and_only_it_is_tracked(compose_config):

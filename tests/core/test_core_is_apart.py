@@ -62,6 +62,7 @@ def test_removing_the_examples_leaves_the_core_green(tmp_path):
         if (REPO_ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO_ROOT / name, copy / name)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)  # a clone is a repository
     removed = subprocess.run([sys.executable, "scripts/remove_examples.py"], cwd=copy,
                              capture_output=True, text=True)  # fmt: skip
     assert removed.returncode == 0, removed.stderr

@@ -34,9 +34,11 @@ def test_ddp_sweep_runs_each_job_once_in_one_sweep_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Launching 2 jobs") == 1, "rank 1 must not relaunch the sweep"
     (sweep,) = (tmp_path / "train" / "multiruns").iterdir()
-    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["0", "1"]
+    # A job's folder is <number>_<run name> (src/minibatch/run_name.py).
+    jobs = {p.name.split("_", 1)[0]: p for p in sweep.iterdir() if p.is_dir()}
+    assert sorted(jobs) == ["0", "1"]
     for job, batch_size in (("0", 500), ("1", 1000)):
-        folder = sweep / job
+        folder = jobs[job]
         assert (folder / "train.log").is_file() and (folder / "train_rank_1.log").is_file()
         checkpoint = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)
         # Two ranks share each epoch: 2000 rows / 2 ranks / batch size steps.

@@ -47,8 +47,9 @@ def sweep(tmp_path, launcher: str):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     (folder,) = (tmp_path / "train" / "multiruns").iterdir()
+    jobs = {p.name.split("_", 1)[0]: p for p in folder.iterdir() if p.name[0].isdigit()}
     for job, batch_size in (("0", 500), ("1", 1000)):
-        checkpoint = torch.load(folder / job / "checkpoints" / "last.ckpt", weights_only=True)
+        checkpoint = torch.load(jobs[job] / "checkpoints" / "last.ckpt", weights_only=True)
         assert checkpoint["global_step"] == 2000 // batch_size, "each job its own batch size"
     return folder, result
 

@@ -49,7 +49,7 @@ ROWS = [
         "values",
         T,
         [*TINY, "steps_per_call=2", "trainer.accumulate_grad_batches=2"],
-        "steps_per_call=1",
+        "use steps_per_call=auto or 1",
     ),
     ("epochs-zero", "never trains", T, [*TINY, "trainer.max_epochs=0"], "max_epochs must be"),
     ("epochs-forever", "never stops", T, [*TINY, "trainer.max_epochs=-1"], "max_epochs must be"),

@@ -65,7 +65,8 @@ def test_three_trial_search_returns_the_best_logged_value(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "cooking_optuna" / "multiruns").iterdir()
     trials = sorted(path for path in sweep.iterdir() if path.is_dir())
-    assert [path.name for path in trials] == ["0", "1", "2"]
+    # A job's folder is <number>_<run name> (src/minibatch/run_name.py).
+    assert [path.name.split("_", 1)[0] for path in trials] == ["0", "1", "2"]
 
     # What each trial logged (its own CSV) and which values it was given (its overrides).
     logged = {
@@ -89,5 +90,5 @@ def test_three_trial_search_returns_the_best_logged_value(tmp_path):
     assert best["trials"] == 3 and best["direction"] == "minimize"
     assert best["best"]["dir"] == str(sweep / best_name)
     assert best["best"]["value"] == pytest.approx(min(logged.values()), rel=1e-7)
-    assert f"Best trial: #{best_name} of 3, val/loss_best=" in result.stdout
+    assert f"Best trial: #{best_name.split('_', 1)[0]} of 3, val/loss_best=" in result.stdout
     assert f"Best value: {results['best_value']}" in result.stdout

@@ -24,6 +24,7 @@ import numpy as np
 
 from minibatch.examples.figures.canvas import COLORS, new_figure, save
 from minibatch.examples.figures.runs import train_recorded
+from minibatch.grouped_steps import minibatches_per_epoch
 
 RUNS = {
     "full batch (100)": ("batch_size=100", "trainer.max_epochs=200"),
@@ -57,7 +58,7 @@ def perceptron_paths(
     for label, run_overrides in (runs or RUNS).items():
         run = train_recorded("experiment=perceptron_minibatch", *run_overrides, *overrides)
         paths[label] = {"w": run.trajectory[0], "b": run.trajectory[1],
-                        "steps_per_epoch": run.result.trainer.num_training_batches}  # fmt: skip
+                        "steps_per_epoch": minibatches_per_epoch(run.result.trainer)}  # fmt: skip
 
     period = max(path["steps_per_epoch"] for path in paths.values())  # the mini-batch epoch
     figure = new_figure(13.5, 5.2)

@@ -20,6 +20,7 @@ import numpy as np
 from minibatch.examples.figures.canvas import batch_label, new_figure, save
 from minibatch.examples.figures.landscape import local_minima, loss_curve, nearest_minimum
 from minibatch.examples.figures.runs import train_recorded, untrained
+from minibatch.grouped_steps import minibatches_per_epoch
 
 
 def draw_path_on_curve(ax, w, loss, minima, path_w, path_loss, epochs, title: str):
@@ -66,7 +67,7 @@ def sine_escape(
         path_loss = loss_curve(module, train.features, train.targets, path_w)
         paths[batch_size] = {
             "w": path_w, "loss": path_loss, "ends_in": nearest_minimum(path_w[-1], minima),
-            "steps_per_epoch": run.result.trainer.num_training_batches,
+            "steps_per_epoch": minibatches_per_epoch(run.result.trainer),
         }  # fmt: skip
 
     figure = new_figure(3.5 * len(batch_sizes), 3.7)

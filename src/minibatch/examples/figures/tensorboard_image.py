@@ -26,6 +26,7 @@ from minibatch.examples.figures.canvas import COLORS, batch_label, new_figure, t
 from minibatch.examples.figures.landscape import local_minima, loss_curve, loss_surface
 from minibatch.examples.figures.sine_escape import draw_path_on_curve
 from minibatch.examples.figures.trajectory import ParameterTrajectory, Trajectory
+from minibatch.grouped_steps import minibatches_per_epoch
 
 
 class LossLandscapeImage(ParameterTrajectory):
@@ -74,7 +75,7 @@ class LossLandscapeImage(ParameterTrajectory):
         datamodule = trainer.datamodule
         train = datamodule.splits["train"]
         x, y = train.features, train.targets
-        steps_per_epoch = max(trainer.num_training_batches, 1)
+        steps_per_epoch = max(minibatches_per_epoch(trainer), 1)
         steps = len(trajectory.values) - 1
         label = batch_label(datamodule.batch_size, len(train))
         names = [short if short == name else f"{short} ({name})"
