@@ -56,7 +56,8 @@ def test_mnist_mlp_reaches_96_5_percent_in_3_epochs_with_library_or_scratch_piec
     scratch = run_experiment("mnist_scratch")
     assert type(scratch.model.optimizers().optimizer) is SGD
     assert scratch.model.loss_fn.func is cross_entropy
-    assert isinstance(scratch.trainer.train_dataloader, DataLoader)
+    loader = scratch.trainer.train_dataloader  # grouped steps wrap the loader (GroupedLoader)
+    assert isinstance(getattr(loader, "loader", loader), DataLoader)
     assert abs(scratch.metrics["val/acc"] - metrics["val/acc"]) <= 0.005, scratch.metrics
 
 
