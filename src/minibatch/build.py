@@ -51,8 +51,9 @@ def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
         raise UserError(
             f"data._target_ built a {type(datamodule).__name__}, not a LightningDataModule."
         )
-    if group_size(cfg) > 1:
-        group_training_batches(datamodule, group_size(cfg))
+    group = group_size(cfg)
+    if group > 1:
+        group_training_batches(datamodule, group)
     return datamodule
 
 

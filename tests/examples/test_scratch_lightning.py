@@ -18,15 +18,7 @@ from torch.utils import data as torch_data
 
 from minibatch.examples import scratch
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on a busy machine torch's thread pool
-    waiting on its threads can make these steps 10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class Classifier(L.LightningModule):

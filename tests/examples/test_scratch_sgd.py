@@ -14,14 +14,7 @@ from minibatch.examples.scratch.sgd import SGD
 STEPS = 100
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on a busy machine torch's thread pool
-    waiting on its threads can make these steps 10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _model() -> nn.Module:
