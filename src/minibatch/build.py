@@ -16,7 +16,8 @@ from torch import nn
 
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError, unwrapped_user_errors
-from minibatch.grouped_steps import GroupedStepsModule, group_size, group_training_batches
+from minibatch.group_size import group_size
+from minibatch.grouped_steps import GroupedStepsModule, group_training_batches
 from minibatch.task_module import TaskModule
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from minibatch.errors import UserError
-from minibatch.grouped_steps import grouping_blockers
+from minibatch.group_size import grouping_blockers
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -15,11 +15,7 @@ import math
 import lightning as L
 import torch
 
-from minibatch.errors import UserError
-
-
-class Diverged(UserError):
-    """The training loss is not finite: the run stops, its last good checkpoint is kept."""
+from minibatch.errors import Diverged
 
 
 class StopOnDivergence(L.Callback):

@@ -9,8 +9,8 @@ same as with K=1 (tests/core/test_grouped_steps.py); the progress bar counts min
 (`progress_bar.py`), and a callback that needs every mini-batch implements
 `on_train_minibatch_end` (see `task_module.py`), called after every optimizer step.
 
-`steps_per_call=auto` (the default) groups up to `AUTO_GROUP` mini-batches whenever nothing
-that acts per Lightning step is asked for (`grouping_blockers`), else takes one per call.
+How many mini-batches a call takes is decided from the config alone (`group_size.py`:
+`steps_per_call=auto`, the default, takes up to 64 unless a trainer setting acts per step).
 It works on any DataModule: `group_training_batches` wraps whatever `train_dataloader()`
 returns.
 """
@@ -23,37 +23,8 @@ from collections.abc import Iterable, Iterator
 import lightning as L
 import torch
 from lightning.pytorch.plugins.precision import Precision
-from omegaconf import DictConfig
 
 from minibatch.task_module import TaskModule
-
-# Groups of 64: Lightning's per-call cost then weighs under 1% of a call even for the
-# notebooks' smallest steps, and an epoch of 50,000 / 50 batches still makes 16 calls.
-AUTO_GROUP = 64
-
-
-def grouping_blockers(trainer: DictConfig) -> list[str]:
-    """The trainer settings that count or act per Lightning step, which grouping would change."""
-    blockers = []
-    if "ddp" in str(trainer.get("strategy", "")) or str(trainer.get("devices", 1)) != "1":
-        blockers.append("DDP (several devices)")
-    if trainer.get("num_nodes", 1) != 1:
-        blockers.append("several nodes")
-    if trainer.get("gradient_clip_val") or trainer.get("accumulate_grad_batches", 1) != 1:
-        blockers.append("trainer.gradient_clip_val or trainer.accumulate_grad_batches")
-    if trainer.get("limit_train_batches") not in (None, 1.0) or trainer.get("overfit_batches"):
-        blockers.append("trainer.limit_train_batches or trainer.overfit_batches")
-    if trainer.get("fast_dev_run") or trainer.get("val_check_interval") not in (None, 1.0):
-        blockers.append("trainer.fast_dev_run or trainer.val_check_interval")
-    return blockers
-
-
-def group_size(cfg: DictConfig) -> int:
-    """Mini-batches per Lightning step: the configured K, or for "auto" the fastest safe one."""
-    steps = cfg.get("steps_per_call", 1)
-    if steps == "auto":
-        return 1 if grouping_blockers(cfg.trainer) else AUTO_GROUP
-    return steps
 
 
 class GroupedLoader:

@@ -15,19 +15,7 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-EXIT_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
-
-
-class Interrupted(Exception):
-    """The run was stopped by a signal after saving `checkpoint` (None if nothing to save)."""
-
-    def __init__(self, signum: int, checkpoint: Path | None, epoch: int, step: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum, self.checkpoint, self.epoch, self.step = signum, checkpoint, epoch, step
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CODES.get(self.signum, 128 + self.signum)
+from minibatch.errors import Interrupted
 
 
 class SaveOnInterrupt(L.Callback):

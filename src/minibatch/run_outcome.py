@@ -18,15 +18,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hydra.errors import InstantiationException
-from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf.errors import MissingMandatoryValue
 from rich.markup import escape
 
-from minibatch.divergence import Diverged
 from minibatch.entry import say
-from minibatch.errors import UserError
-from minibatch.interruption import Interrupted
+from minibatch.errors import Diverged, Interrupted, UserError
 from minibatch.resume import newest_checkpoint, resume_command
+
+
+def is_trainer_refusal(error: BaseException | None) -> bool:
+    """Whether `error` is Lightning refusing a setting (its `MisconfigurationException`).
+
+    Read from the loaded module, so that a run refused before Lightning was imported (a bad
+    value on the command line) never imports it: such an error cannot be Lightning's.
+    """
+    exceptions = sys.modules.get("lightning.fabric.utilities.exceptions")
+    return exceptions is not None and isinstance(error, exceptions.MisconfigurationException)
 
 
 def mark_failed(run: Path, reason: str) -> None:
@@ -66,23 +73,23 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         raise UserError(
             f"{error.full_key} has no value: give it on the command line ({error.full_key}=...)."
         ) from None
-    except MisconfigurationException as error:  # Lightning refusing a trainer setting
-        if not resumed and run.is_dir():
-            shutil.rmtree(run, ignore_errors=True)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid setting"
-        raise UserError(f"the trainer refused its settings: {first}") from None
     except InstantiationException as error:
         cause = error.__cause__
-        if not isinstance(cause, MisconfigurationException) and "locating target" not in str(error):
+        if not is_trainer_refusal(cause) and "locating target" not in str(error):
             mark_failed(run, f"{type(error).__name__}: {error}")
             raise
         if not resumed and run.is_dir():
             shutil.rmtree(run, ignore_errors=True)
-        reason = str(cause if isinstance(cause, MisconfigurationException) else error)
+        reason = str(cause if is_trainer_refusal(cause) else error)
         raise UserError(
             f"a config entry cannot be built ({reason.strip().splitlines()[0]}): fix that "
             "setting (for the trainer: the trainer refused its settings)."
         ) from None
     except Exception as error:
-        mark_failed(run, f"{type(error).__name__}: {error}")
-        raise
+        if not is_trainer_refusal(error):
+            mark_failed(run, f"{type(error).__name__}: {error}")
+            raise
+        if not resumed and run.is_dir():
+            shutil.rmtree(run, ignore_errors=True)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid setting"
+        raise UserError(f"the trainer refused its settings: {first}") from None

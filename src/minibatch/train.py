@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.config_checks import check_config
 from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.help_text import register_help_resolver
@@ -38,10 +39,11 @@ class RunResult:
 
 def train(cfg: DictConfig) -> RunResult:
     """Fit (and optionally test) the configured model."""
-    import lightning as L  # imported here so `--help` and config errors answer at once
+    check_config(cfg)  # before Lightning is imported: a bad value answers at once
+    print_config_tree(cfg)  # print_config=false: off
+    import lightning as L
 
     from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
-    from minibatch.config_checks import check_config
     from minibatch.hooks import before_fit
     from minibatch.hparams import log_hparams, run_hparams
     from minibatch.hydra_ddp import leave_the_job, ranks_join_their_job
@@ -49,7 +51,6 @@ def train(cfg: DictConfig) -> RunResult:
 
     quiet_known_noise()
     launch_environment = ranks_join_their_job()
-    check_config(cfg)
     if cfg.seed is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = build_datamodule(cfg)
@@ -84,7 +85,6 @@ def main(cfg: DictConfig) -> float | None:
     if is_rank_zero():  # DDP: the other ranks run the same job, silently
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit(), run_outcome(cfg.paths.output_dir):
-        print_config_tree(cfg)  # print_config=false: off
         result = train(cfg)
     if is_rank_zero():
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")

@@ -10,7 +10,8 @@ from torch import nn
 
 from minibatch.build import build_datamodule, build_module, build_trainer
 from minibatch.data_spec import DataSpec
-from minibatch.grouped_steps import AUTO_GROUP, GroupedStepsModule, group_size
+from minibatch.group_size import AUTO_GROUP, group_size
+from minibatch.grouped_steps import GroupedStepsModule
 from minibatch.nets.mlp import MLP
 from minibatch.progress_bar import EpochProgressBar
 from minibatch.train import train

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from minibatch.divergence import Diverged
+from minibatch.errors import Diverged
 from minibatch.train import train
 from tests.conftest import REPO_ROOT, SEARCH_PATH, tiny
 
