@@ -21,11 +21,16 @@ def small_cooking(*overrides: str) -> tuple[str, ...]:
 def offline_data(tmp_path: Path) -> Callable[[str], list[str]]:
     """offline_data("mnist") -> overrides that make a dataset small and need no network.
 
-    MNIST gets small generated IDX files (with their own md5s), weather a cached API
+    MNIST gets small generated IDX files (with the sha256s of their contents), weather a cached API
     answer, csv a generated table; the generated datasets just get smaller sizes.
     """
     from tests.core.fake_tables import write_csv
-    from tests.examples.fake_data import fake_mnist_files, md5s, write_files, write_weather_cache
+    from tests.examples.fake_data import (
+        content_sha256s,
+        fake_mnist_files,
+        write_files,
+        write_weather_cache,
+    )
 
     data_dir = tmp_path / "data"
 
@@ -33,8 +38,8 @@ def offline_data(tmp_path: Path) -> Callable[[str], list[str]]:
         if name == "mnist":
             files = fake_mnist_files()
             write_files(data_dir / "mnist", files)
-            checksums = ",".join(f"{k}:{v}" for k, v in md5s(files).items())
-            return [f"paths.data_dir={data_dir}", f"data.idx_md5={{{checksums}}}",
+            checksums = ",".join(f"{k}:{v}" for k, v in content_sha256s(files).items())
+            return [f"paths.data_dir={data_dir}", f"data.idx_sha256={{{checksums}}}",
                     "data.valid_size=20"]  # fmt: skip
         if name == "weather":
             write_weather_cache(data_dir)

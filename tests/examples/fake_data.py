@@ -36,8 +36,9 @@ def fake_mnist_files(n_train: int = 120, n_test: int = 30, seed: int = 0) -> dic
     return {IDX_NAMES[key]: idx_bytes(array) for key, array in arrays.items()}
 
 
-def md5s(files: dict[str, bytes]) -> dict[str, str]:
-    return {name: hashlib.md5(data).hexdigest() for name, data in files.items()}
+def content_sha256s(files: dict[str, bytes]) -> dict[str, str]:
+    """The sha256 of each gzipped file's uncompressed content, as MnistDataModule pins them."""
+    return {name: hashlib.sha256(gzip.decompress(data)).hexdigest() for name, data in files.items()}
 
 
 def write_files(directory: Path, files: dict[str, bytes]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
 import pytest
@@ -11,7 +12,7 @@ from minibatch.examples.data.download import download, fetch
 from tests.examples.local_server import Route
 
 BODY = b"0123456789" * 1000
-MD5 = hashlib.md5(BODY).hexdigest()
+SHA256 = hashlib.sha256(BODY).hexdigest()
 
 
 def leftovers(directory):
@@ -20,23 +21,33 @@ def leftovers(directory):
 
 def test_download_verifies_and_writes_the_file(local_server, tmp_path):
     local_server.routes["/a/file.gz"] = Route(BODY)
-    target = download([f"{local_server.url}/a/file.gz"], tmp_path / "out" / "file.gz", MD5)
+    target = download([f"{local_server.url}/a/file.gz"], tmp_path / "out" / "file.gz", SHA256)
     assert target.read_bytes() == BODY
     assert leftovers(tmp_path / "out") == ["file.gz"], "no temporary file left behind"
 
 
 def test_checksum_mismatch_writes_nothing(local_server, tmp_path):
     local_server.routes["/file.gz"] = Route(b"tampered" + BODY)
-    with pytest.raises(UserError, match=f"is not the expected {MD5}"):
-        download([f"{local_server.url}/file.gz"], tmp_path / "out" / "file.gz", MD5)
+    with pytest.raises(UserError, match=f"is not the expected {SHA256}"):
+        download([f"{local_server.url}/file.gz"], tmp_path / "out" / "file.gz", SHA256)
     assert leftovers(tmp_path / "out") == []
+
+
+def test_the_checksum_can_be_of_the_uncompressed_content(local_server, tmp_path):
+    local_server.routes["/good.gz"] = Route(gzip.compress(BODY))
+    local_server.routes["/bad.gz"] = Route(gzip.compress(b"x" + BODY))
+    local_server.routes["/broken.gz"] = Route(gzip.compress(BODY)[:-20])
+    urls = [f"{local_server.url}/{name}.gz" for name in ("bad", "broken", "good")]
+    target = download(urls, tmp_path / "file.gz", SHA256, content=gzip.decompress)
+    assert gzip.decompress(target.read_bytes()) == BODY
+    assert local_server.requests == ["/bad.gz", "/broken.gz", "/good.gz"]
 
 
 def test_server_error_falls_back_to_the_next_mirror(local_server, tmp_path):
     local_server.routes["/m1/file.gz"] = Route(b"oops", status=500)
     local_server.routes["/m2/file.gz"] = Route(BODY)
     urls = [f"{local_server.url}/m1/file.gz", f"{local_server.url}/m2/file.gz"]
-    assert download(urls, tmp_path / "file.gz", MD5).read_bytes() == BODY
+    assert download(urls, tmp_path / "file.gz", SHA256).read_bytes() == BODY
     assert local_server.requests == ["/m1/file.gz", "/m2/file.gz"]
 
 
@@ -44,7 +55,7 @@ def test_every_mirror_failing_is_one_sentence_naming_them(local_server, tmp_path
     local_server.routes["/m1/file.gz"] = Route(b"oops", status=503)
     urls = [f"{local_server.url}/m1/file.gz", f"{local_server.url}/missing/file.gz"]
     with pytest.raises(UserError) as error:
-        download(urls, tmp_path / "out" / "file.gz", MD5)
+        download(urls, tmp_path / "out" / "file.gz", SHA256)
     message = str(error.value)
     assert all(url in message for url in urls) and "by hand" in message and "\n" not in message
     assert leftovers(tmp_path / "out") == []
@@ -55,11 +66,11 @@ def test_partial_transfer_is_detected_and_leaves_no_half_file(local_server, tmp_
     with pytest.raises(OSError, match="transfer cut"):
         fetch(f"{local_server.url}/file.gz")
     with pytest.raises(UserError, match="transfer cut"):
-        download([f"{local_server.url}/file.gz"], tmp_path / "out" / "file.gz", MD5)
+        download([f"{local_server.url}/file.gz"], tmp_path / "out" / "file.gz", SHA256)
     assert leftovers(tmp_path / "out") == []
 
 
 def test_no_network_is_a_clear_error(tmp_path):
     # Port 9 on the loopback: nothing listens there, the connection is refused at once.
     with pytest.raises(UserError, match="could not download file.gz"):
-        download(["http://127.0.0.1:9/file.gz"], tmp_path / "file.gz", MD5)
+        download(["http://127.0.0.1:9/file.gz"], tmp_path / "file.gz", SHA256)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import pickle
 from pathlib import Path
 
@@ -11,9 +12,9 @@ import pytest
 import torch
 
 from minibatch.errors import UserError
-from minibatch.examples.data.mnist import PICKLE_SHA256, MnistDataModule
+from minibatch.examples.data.mnist import IDX_SHA256, MIRRORS, PICKLE_SHA256, MnistDataModule
 from tests.conftest import REPO_ROOT
-from tests.examples.fake_data import fake_mnist_files, md5s
+from tests.examples.fake_data import content_sha256s, fake_mnist_files, idx_bytes, write_files
 from tests.examples.local_server import Route
 
 REAL_PICKLE = REPO_ROOT / "data" / "mnist.pkl.gz"
@@ -29,10 +30,16 @@ def test_download_parse_and_split(local_server, tmp_path):
     files = fake_mnist_files(n_train=120, n_test=30)
     mirrors = serve(local_server, files)
     datamodule = MnistDataModule(
-        data_dir=str(tmp_path), mirrors=mirrors, idx_md5=md5s(files), valid_size=20, batch_size=50
+        data_dir=str(tmp_path),
+        mirrors=mirrors,
+        idx_sha256=content_sha256s(files),
+        valid_size=20,
+        batch_size=50,
     )
     datamodule.prepare_data()
-    assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(files)
+    saved = sorted(p.name for p in (tmp_path / "mnist").iterdir() if p.name in files)
+    assert saved == sorted(files)
+    assert len(list((tmp_path / "mnist").glob("splits-*.pt"))) == 1, "and one conversion"
     datamodule.setup("fit")
     train, valid, test = (datamodule.splits[k] for k in ("train", "valid", "test"))
     assert (len(train), len(valid), len(test)) == (100, 20, 30)
@@ -50,7 +57,9 @@ def test_download_parse_and_split(local_server, tmp_path):
 def test_files_already_there_are_not_downloaded_again(local_server, tmp_path):
     files = fake_mnist_files()
     mirrors = serve(local_server, files)
-    options = dict(data_dir=str(tmp_path), mirrors=mirrors, idx_md5=md5s(files), valid_size=20)
+    options = dict(
+        data_dir=str(tmp_path), mirrors=mirrors, idx_sha256=content_sha256s(files), valid_size=20
+    )
     MnistDataModule(**options).prepare_data()
     count = len(local_server.requests)
     MnistDataModule(**options).prepare_data()
@@ -62,10 +71,70 @@ def test_a_corrupt_mirror_file_is_refused_and_the_next_mirror_used(local_server,
     bad = {name: data[:-10] + b"0123456789" for name, data in files.items()}
     mirrors = serve(local_server, bad, "/bad/") + serve(local_server, files, "/good/")
     datamodule = MnistDataModule(
-        data_dir=str(tmp_path), mirrors=mirrors, idx_md5=md5s(files), valid_size=20
+        data_dir=str(tmp_path), mirrors=mirrors, idx_sha256=content_sha256s(files), valid_size=20
     )
     datamodule.prepare_data()
     assert all((tmp_path / "mnist" / n).read_bytes() == d for n, d in files.items())
+
+
+def test_a_local_file_with_other_content_is_refused_before_it_is_parsed(tmp_path):
+    files = fake_mnist_files()
+    write_files(tmp_path / "mnist", {**files, "t10k-labels-idx1-ubyte.gz": idx_bytes(np.ones(30))})
+    datamodule = MnistDataModule(
+        data_dir=str(tmp_path), idx_sha256=content_sha256s(files), valid_size=20
+    )
+    with pytest.raises(UserError, match=r"t10k-labels-idx1-ubyte.gz holds content of sha256 .*"
+                       r"delete it and it is downloaded again"):  # fmt: skip
+        datamodule.prepare_data()
+    assert not list((tmp_path / "mnist").glob("splits-*")), "nothing converted"
+
+
+def test_the_conversion_is_reused_and_follows_the_source(local_server, tmp_path):
+    files = fake_mnist_files()
+    options = dict(data_dir=str(tmp_path), mirrors=serve(local_server, files),
+                   idx_sha256=content_sha256s(files), batch_size=50)  # fmt: skip
+    first = MnistDataModule(valid_size=20, **options)
+    first.prepare_data()
+    first.setup()
+    (converted,) = (tmp_path / "mnist").glob("splits-*.pt")
+    stamp = converted.stat().st_mtime_ns
+    again = MnistDataModule(valid_size=20, **options)
+    again.prepare_data()
+    again.setup()
+    assert converted.stat().st_mtime_ns == stamp, "converted once"
+    for name in ("train", "valid", "test"):
+        assert torch.equal(first.splits[name].features, again.splits[name].features)
+    other = MnistDataModule(valid_size=40, **options)  # another split: another conversion
+    other.prepare_data()
+    other.setup()
+    assert len(list((tmp_path / "mnist").glob("splits-*.pt"))) == 2
+    assert (len(other.splits["train"]), len(other.splits["valid"])) == (80, 40)
+
+
+def test_the_default_sources_are_https_and_pinned_by_sha256():
+    assert all(url.startswith("https://") for url in MIRRORS) and len(MIRRORS) >= 2
+    assert len(IDX_SHA256) == 4 and all(len(v) == 64 for v in IDX_SHA256.values())
+
+
+@pytest.mark.skipif(not REAL_PICKLE.is_file(), reason=f"real MNIST not in {REAL_PICKLE}")
+def test_the_pinned_idx_contents_are_the_real_pickles_data(tmp_path):
+    """The IDX files rebuilt from the real pickle have the pinned sha256s and load the same."""
+    data = gzip.decompress(REAL_PICKLE.read_bytes())
+    (x, y), (xv, yv), (xt, yt) = pickle.loads(data, encoding="latin-1")
+    as_bytes = lambda a: np.round(a * 256).astype(np.uint8).reshape(len(a), 28, 28)  # noqa: E731
+    rebuilt = {
+        "train-images-idx3-ubyte.gz": idx_bytes(as_bytes(np.concatenate([x, xv]))),
+        "train-labels-idx1-ubyte.gz": idx_bytes(np.concatenate([y, yv])),
+        "t10k-images-idx3-ubyte.gz": idx_bytes(as_bytes(xt)),
+        "t10k-labels-idx1-ubyte.gz": idx_bytes(yt),
+    }
+    assert content_sha256s(rebuilt) == IDX_SHA256
+    write_files(tmp_path / "mnist", rebuilt)
+    from_idx = MnistDataModule(data_dir=str(tmp_path))  # the pinned sums, no pickle there
+    from_idx.prepare_data()
+    from_idx.setup()
+    assert torch.equal(from_idx.splits["valid"].features, torch.as_tensor(xv))
+    assert torch.equal(from_idx.splits["test"].targets, torch.as_tensor(yt))
 
 
 def test_offline_without_files_says_what_to_do(tmp_path):
@@ -91,9 +160,8 @@ def test_pickle_is_loaded_only_with_the_expected_sha256(tmp_path):
     write_pickle(path)
     with pytest.raises(UserError, match="refusing to unpickle"):
         MnistDataModule(path=str(path)).prepare_data()
-    from minibatch.examples.data.download import file_digest
-
-    datamodule = MnistDataModule(path=str(path), pickle_sha256=file_digest(path, "sha256"))
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    datamodule = MnistDataModule(path=str(path), pickle_sha256=sha256, data_dir=str(tmp_path))
     datamodule.prepare_data()
     datamodule.setup()
     assert [len(datamodule.splits[k]) for k in ("train", "valid", "test")] == [60, 20, 10]

@@ -1,7 +1,7 @@
 """Fetch files over HTTP(S): mirrors in turn, checksums before use, never a half-written file.
 
 A download that fails (no network, a server error, a connection cut mid-transfer, bytes
-that do not match the published checksum) leaves nothing behind at the destination and
+that do not match the sha256 pinned in the code) leaves nothing behind at the destination and
 ends in one `UserError` sentence naming the URLs and how to provide the file by hand.
 """
 
@@ -13,21 +13,13 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from minibatch.errors import UserError
 
-CHUNK = 1 << 20
 USER_AGENT = "minibatch-template/0.1 (+https://pytorch.org)"
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    """Hex digest of a file, read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch(url: str, timeout: float = 30.0) -> bytes:
@@ -61,20 +53,31 @@ def write_atomically(destination: Path, data: bytes) -> None:
         raise
 
 
+def unchanged(data: bytes) -> bytes:
+    return data
+
+
 def download(
-    urls: list[str], destination: Path, checksum: str | None, algorithm: str = "md5"
+    urls: list[str],
+    destination: Path,
+    sha256: str,
+    content: Callable[[bytes], bytes] = unchanged,
 ) -> Path:
-    """Save the first of `urls` whose content matches `checksum` at `destination`."""
+    """Save the first of `urls` whose content has the pinned `sha256` at `destination`.
+
+    `content` turns the downloaded bytes into what the checksum is of, for example
+    `gzip.decompress` when the pinned sum is that of the uncompressed file.
+    """
     failures = []
     for url in urls:
         try:
             data = fetch(url)
-        except OSError as error:
+            actual = hashlib.sha256(content(data)).hexdigest()
+        except (OSError, EOFError, zlib.error) as error:  # gzip's errors for a damaged file
             failures.append(f"{url}: {error}")
             continue
-        actual = hashlib.new(algorithm, data).hexdigest()
-        if checksum is not None and actual != checksum:
-            failures.append(f"{url}: {algorithm} {actual} is not the expected {checksum}")
+        if actual != sha256:
+            failures.append(f"{url}: sha256 {actual} is not the expected {sha256}")
             continue
         write_atomically(destination, data)
         return destination

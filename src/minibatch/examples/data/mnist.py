@@ -3,18 +3,26 @@
 Where the data comes from, in order:
 1. `data.path=.../mnist.pkl.gz`, or `<data_dir>/mnist.pkl.gz` when it exists: the classic
    pickle the notebook loads. Its sha256 is checked before it is unpickled (unpickling
-   runs code, so an unverified pickle is never opened).
-2. Otherwise the four IDX files in `<data_dir>/mnist/`, downloaded when missing from the
-   mirrors torchvision uses, each checked against its published md5 before it is parsed.
-   The 60,000 training images are split in order: the first 50,000 train, the last 10,000
-   validate (the same split as the pickle, deterministic).
+   runs code, so an unverified pickle is never opened), on the bytes that are unpickled.
+2. Otherwise the four IDX files in `<data_dir>/mnist/`, downloaded when missing from https
+   mirrors. Each is checked against the sha256 of its uncompressed content pinned below,
+   on download and again on the bytes that are parsed. The 60,000 training images are
+   split in order: the first 50,000 train, the last 10,000 validate (the same split as the
+   pickle, deterministic).
 Pixels are bytes / 256, as in the pickle.
+
+`prepare_data` converts the verified source once into a tensor file beside the IDX files
+(`<data_dir>/mnist/splits-<hash of the source>.pt`, pixels kept as the bytes they are):
+every later run verifies the source's hash and loads that file memory-mapped instead of
+decompressing and unpickling 220 MB again. A new source file has a new hash, so a stale
+conversion is never read.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import pickle
 from pathlib import Path
 
@@ -23,24 +31,45 @@ import torch
 
 from minibatch.config_checks import check_positive_int
 from minibatch.errors import UserError
-from minibatch.examples.data.download import download, file_digest
+from minibatch.examples.data.download import download, write_atomically
 from minibatch.in_memory.datamodule import InMemoryDataModule
 from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
-MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
-IDX_MD5 = {
-    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-}
+MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+]
+# The sha256 of each IDX file's uncompressed content, derived from the sha256-checked pickle
+# (its pixels are the IDX bytes / 256, its splits the IDX files in order). Their md5s are the
+# published md5s of the uncompressed files (6bbc9ace..., a25bea73..., 2646ac64..., 27ae3e4e...),
+# which ties the derivation to the originals; the published md5s of the .gz files say nothing
+# about the content, and md5 is no defence against a crafted file.
+IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")  # fmt: skip
+IDX_SHA256 = dict(zip(IDX_FILES, (
+    "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+), strict=True))  # fmt: skip
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+Splits = dict[str, tuple[torch.Tensor, torch.Tensor]]
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (gzipped): images as uint8 (N, rows * cols), labels as uint8 (N,)."""
-    data = gzip.decompress(path.read_bytes())
+def read_idx(path: Path, sha256: str) -> np.ndarray:
+    """A gzipped IDX file, once its content has `sha256`: images as uint8 (N, rows * cols),
+    labels as uint8 (N,)."""
+    try:
+        data = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as error:
+        raise UserError(f"{path} is not a gzipped IDX file ({error}): delete it.") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
+        raise UserError(
+            f"{path} holds content of sha256 {actual}, not MNIST's ({sha256}): delete it and "
+            "it is downloaded again."
+        )
     magic = int.from_bytes(data[:4], "big")
     count = int.from_bytes(data[4:8], "big")
     if magic == LABELS_MAGIC:
@@ -64,12 +93,32 @@ def verified_pickle_bytes(path: Path, sha256: str = PICKLE_SHA256) -> bytes:
     return data
 
 
-def as_tensors(images: np.ndarray, labels: np.ndarray) -> TensorPairDataset:
-    """uint8 or float pixels and integer labels -> float32 in [0, 1) and int64."""
-    pixels = torch.as_tensor(np.asarray(images))
+def as_bytes_if_exact(pixels: np.ndarray) -> torch.Tensor:
+    """Pixels as the uint8 bytes they were made from when `pixels` is bytes / 256, else as-is."""
+    pixels = torch.as_tensor(np.asarray(pixels))
     if pixels.dtype == torch.uint8:
-        pixels = pixels.float() / 256.0
-    return TensorPairDataset(pixels.float(), torch.as_tensor(np.asarray(labels)).long())
+        return pixels
+    scaled = pixels * 256
+    exact = bool((scaled == scaled.round()).all()) and 0 <= float(scaled.min())
+    return scaled.to(torch.uint8) if exact and float(scaled.max()) <= 255 else pixels.float()
+
+
+def as_tensors(images: torch.Tensor, labels: torch.Tensor) -> TensorPairDataset:
+    """uint8 or float pixels and integer labels -> float32 in [0, 1) and int64."""
+    pixels = images.float() / 256.0 if images.dtype == torch.uint8 else images.float()
+    return TensorPairDataset(pixels, torch.as_tensor(labels).long())
+
+
+def save_splits(path: Path, splits: Splits) -> None:
+    buffer = io.BytesIO()
+    torch.save({name: {"images": x, "labels": y} for name, (x, y) in splits.items()}, buffer)
+    write_atomically(path, buffer.getvalue())
+
+
+def load_splits(path: Path) -> Splits:
+    """The converted splits (tensors only: `weights_only`, memory-mapped)."""
+    saved = torch.load(path, weights_only=True, mmap=True)
+    return {name: (split["images"], split["labels"]) for name, split in saved.items()}
 
 
 class MnistDataModule(InMemoryDataModule):
@@ -83,7 +132,7 @@ class MnistDataModule(InMemoryDataModule):
         data_dir: str = "data",
         path: str | None = None,
         mirrors: list[str] | None = None,
-        idx_md5: dict[str, str] | None = None,
+        idx_sha256: dict[str, str] | None = None,
         pickle_sha256: str = PICKLE_SHA256,
         valid_size: int = 10_000,
         **loader_options,
@@ -92,7 +141,7 @@ class MnistDataModule(InMemoryDataModule):
         check_positive_int("data.valid_size", valid_size)
         self.data_dir, self.path = Path(data_dir), Path(path) if path else None
         self.mirrors = list(mirrors or MIRRORS)
-        self.idx_md5 = dict(idx_md5 or IDX_MD5)
+        self.idx_sha256 = dict(idx_sha256 or IDX_SHA256)
         self.pickle_sha256, self.valid_size = pickle_sha256, valid_size
 
     @property
@@ -111,49 +160,73 @@ class MnistDataModule(InMemoryDataModule):
         return default if default.is_file() else None
 
     def prepare_data(self) -> None:
-        """Verify the pickle, or download and verify whichever IDX file is missing."""
+        """Verify the source (downloading missing IDX files) and convert it once to tensors."""
+        converted = self.converted_file()
+        if not converted.is_file():
+            save_splits(converted, self.read_source())
+
+    def build_splits(self) -> dict[str, TensorPairDataset]:
+        converted = self.converted_file()
+        if not converted.is_file():  # a node whose prepare_data did not run
+            self.prepare_data()
+        return {name: as_tensors(x, y) for name, (x, y) in load_splits(converted).items()}
+
+    def converted_file(self) -> Path:
+        """Where the source's splits are kept as tensors, named by the source's own hash."""
         pickle_path = self.pickle_file()
         if pickle_path is not None:
             verified_pickle_bytes(pickle_path, self.pickle_sha256)
-            return
-        for name, md5 in self.idx_md5.items():
+            return self.idx_dir / f"splits-{self.pickle_sha256[:16]}.pt"
+        self.download_missing_files()
+        digest = hashlib.sha256(str(self.valid_size).encode())
+        for name in self.idx_sha256:
+            digest.update((self.idx_dir / name).read_bytes())
+        return self.idx_dir / f"splits-{digest.hexdigest()[:16]}.pt"
+
+    def download_missing_files(self) -> None:
+        for name, sha256 in self.idx_sha256.items():
             target = self.idx_dir / name
-            if not (target.is_file() and file_digest(target, "md5") == md5):
-                try:
-                    download([mirror + name for mirror in self.mirrors], target, md5, "md5")
-                except UserError as error:
-                    raise UserError(self.where_to_put_mnist(error)) from None
+            if target.is_file():
+                continue  # checked when it is read
+            try:
+                urls = [mirror + name for mirror in self.mirrors]
+                download(urls, target, sha256, content=gzip.decompress)
+            except UserError as error:
+                raise UserError(self.where_to_put_mnist(error)) from None
 
     def where_to_put_mnist(self, error: UserError) -> str:
         """What to do without internet: the one sentence a download failure becomes."""
         return (
             f"MNIST is not on this machine and could not be downloaded ({error}); put "
             f"mnist.pkl.gz (sha256 {self.pickle_sha256}) in {self.data_dir}/ or give it with "
-            f"data.path=, or put the four IDX files ({', '.join(self.idx_md5)}) in "
+            f"data.path=, or put the four IDX files ({', '.join(self.idx_sha256)}) in "
             f"{self.idx_dir}/."
         )
 
-    def build_splits(self) -> dict[str, TensorPairDataset]:
+    def read_source(self) -> Splits:
+        """The splits read from the verified pickle or IDX files, pixels as bytes."""
         pickle_path = self.pickle_file()
         if pickle_path is not None:
             # The bytes that are unpickled are the bytes whose sha256 was just checked.
             data = gzip.decompress(verified_pickle_bytes(pickle_path, self.pickle_sha256))
-            train, valid, test = pickle.loads(data, encoding="latin-1")
+            splits = pickle.loads(data, encoding="latin-1")
             return {
-                "train": as_tensors(*train),
-                "valid": as_tensors(*valid),
-                "test": as_tensors(*test),
+                name: (as_bytes_if_exact(x), torch.as_tensor(y))
+                for name, (x, y) in zip(("train", "valid", "test"), splits, strict=True)
             }
-        images, labels = (read_idx(self.idx_dir / f"train-{kind}") for kind in
+        images, labels = (self.read_idx(f"train-{kind}") for kind in
                           ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"))  # fmt: skip
         if self.valid_size >= len(labels):
             raise UserError(f"data.valid_size={self.valid_size} leaves no training images.")
         cut = len(labels) - self.valid_size
+        test = (self.read_idx(f"t10k-{kind}") for kind in
+                ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"))  # fmt: skip
+        as_pair = lambda x, y: (torch.as_tensor(x), torch.as_tensor(y))  # noqa: E731
         return {
-            "train": as_tensors(images[:cut], labels[:cut]),
-            "valid": as_tensors(images[cut:], labels[cut:]),
-            "test": as_tensors(
-                read_idx(self.idx_dir / "t10k-images-idx3-ubyte.gz"),
-                read_idx(self.idx_dir / "t10k-labels-idx1-ubyte.gz"),
-            ),
+            "train": as_pair(images[:cut], labels[:cut]),
+            "valid": as_pair(images[cut:], labels[cut:]),
+            "test": as_pair(*test),
         }
+
+    def read_idx(self, name: str) -> np.ndarray:
+        return read_idx(self.idx_dir / name, self.idx_sha256[name])
