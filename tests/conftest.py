@@ -6,15 +6,23 @@ join the search path, so core tests never need a notebook example.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
 from minibatch.train import CONFIG_DIR
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # A worker per core (pyproject.toml: -n auto): with torch's default of a thread per core
+    # the workers' threads would wait on each other. Processes a test starts inherit this.
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIGS = REPO_ROOT / "tests" / "core" / "configs"
