@@ -8,6 +8,10 @@ the losses, the weights, `global_step` (optimizer steps) and epoch-wise schedule
 same as with K=1 (tests/core/test_grouped_steps.py); the progress bar counts mini-batches
 (`progress_bar.py`), and a callback that needs every mini-batch implements
 `on_train_minibatch_end` (see `task_module.py`), called after every optimizer step.
+Lightning's backward and optimizer-step hooks (`on_after_backward`,
+`on_before_optimizer_step`, ...) fire for every mini-batch as soon as the module or a
+callback implements them; while none does, each step calls autograd and the torch optimizer
+directly, which is most of what makes this path as fast as a hand-written loop.
 
 How many mini-batches a call takes is decided from the config alone (`group_size.py`:
 `steps_per_call=auto`, the default, takes up to 64 unless a trainer setting acts per step).
@@ -22,7 +26,10 @@ from collections.abc import Iterable, Iterator
 
 import lightning as L
 import torch
+from lightning.pytorch.core.optimizer import LightningOptimizer
 from lightning.pytorch.plugins.precision import Precision
+from lightning.pytorch.strategies import SingleDeviceStrategy
+from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from minibatch.task_module import TaskModule
 
@@ -64,8 +71,32 @@ def group_training_batches(datamodule: L.LightningDataModule, group: int) -> Non
     datamodule.train_dataloader = grouped_train_dataloader
 
 
+# The hooks Lightning's `manual_backward` and optimizer step exist to run. While neither the
+# module nor any callback implements them, a grouped step calls autograd and the torch
+# optimizer directly: the same arithmetic, without the per-step cost of hooks nobody hears.
+BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
+STEP_HOOKS = ("on_before_optimizer_step",)
+
+
+def hooks_in_use(trainer: L.Trainer, module: L.LightningModule, names: tuple[str, ...]) -> bool:
+    """Whether the module or one of the trainer's callbacks implements one of `names`."""
+    listeners = [(module, L.LightningModule), *((c, L.Callback) for c in trainer.callbacks)]
+    return any(is_overridden(name, obj, parent) for name in names for obj, parent in listeners)
+
+
 def plain_backward(loss: torch.Tensor) -> None:
     loss.backward()
+
+
+def plain_step(optimizer: LightningOptimizer) -> None:
+    """The torch optimizer's own step, counted as Lightning's step counts it (`global_step`)."""
+    optimizer._on_before_step()  # installed by Lightning's manual-optimization loop: counts
+    optimizer.optimizer.step()
+    optimizer._on_after_step()
+
+
+def lightning_step(optimizer: LightningOptimizer) -> None:
+    optimizer.step()  # runs on_before_optimizer_step, precision and strategy hooks, counts
 
 
 class GroupedStepsModule(TaskModule):
@@ -74,15 +105,19 @@ class GroupedStepsModule(TaskModule):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.automatic_optimization = False
-        self._backward = self.manual_backward
+        self._backward, self._step = self.manual_backward, lightning_step
 
     def on_train_start(self) -> None:
         super().on_train_start()
-        # Under plain 32-bit precision on one device `manual_backward` only adds callback
-        # hooks, so autograd is called directly (on_before/after_backward do not fire).
-        # Mixed precision needs Lightning's loss scaling: it keeps `manual_backward`.
-        if type(self.trainer.precision_plugin) is Precision and self.trainer.world_size == 1:
+        # Under plain 32-bit precision on one device Lightning's backward and step add only
+        # hooks (mixed precision needs its loss scaling, several devices their strategy).
+        trainer = self.trainer
+        plain = (type(trainer.precision_plugin) is Precision
+                 and type(trainer.strategy) is SingleDeviceStrategy)  # fmt: skip
+        if plain and not hooks_in_use(trainer, self, BACKWARD_HOOKS):
             self._backward = plain_backward
+        if plain and not hooks_in_use(trainer, self, STEP_HOOKS):
+            self._step = plain_step
 
     def training_step(self, batches: list, batch_idx: int) -> None:
         optimizer = self.optimizers()
@@ -93,7 +128,7 @@ class GroupedStepsModule(TaskModule):
             loss = self.training_loss(x, y)
             optimizer.zero_grad()
             self._backward(loss)
-            optimizer.step()  # Lightning's optimizer: counts the global step, runs its hooks
+            self._step(optimizer)
             self.minibatch_end(loss, (x, y))
 
     def on_train_epoch_end(self) -> None:

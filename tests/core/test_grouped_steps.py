@@ -11,7 +11,7 @@ from torch import nn
 from minibatch.build import build_datamodule, build_module, build_trainer
 from minibatch.data_spec import DataSpec
 from minibatch.group_size import AUTO_GROUP, group_size
-from minibatch.grouped_steps import GroupedStepsModule
+from minibatch.grouped_steps import GroupedStepsModule, plain_step
 from minibatch.nets.mlp import MLP
 from minibatch.progress_bar import EpochProgressBar
 from minibatch.train import train
@@ -151,3 +151,39 @@ def test_plain_steps_call_the_minibatch_hook_too(compose_config):
     trainer.callbacks.append(counter)
     trainer.fit(build_module(cfg), datamodule=build_datamodule(cfg))
     assert len(counter.sizes) == trainer.global_step == 60
+
+
+class GradientHooks(Callback):
+    """Listens to the hooks of Lightning's backward and optimizer step, as a gradient logger."""
+
+    def __init__(self) -> None:
+        self.calls = {"on_after_backward": 0, "on_before_optimizer_step": 0}
+
+    def on_after_backward(self, trainer, module) -> None:
+        self.calls["on_after_backward"] += 1
+
+    def on_before_optimizer_step(self, trainer, module, optimizer) -> None:
+        grads = [p.grad for p in module.parameters()]
+        assert all(g is not None for g in grads), "called after backward, before the step"
+        self.calls["on_before_optimizer_step"] += 1
+
+
+def grouped_fit(cfg, *callbacks) -> tuple[L.Trainer, torch.Tensor]:
+    L.seed_everything(cfg.seed)  # as train() does
+    module, trainer = build_module(cfg), build_trainer(cfg, [])
+    trainer.callbacks.extend(callbacks)
+    trainer.fit(module, datamodule=build_datamodule(cfg))
+    assert isinstance(module, GroupedStepsModule)
+    return trainer, torch.cat([p.detach().flatten() for p in module.net.parameters()])
+
+
+def test_backward_and_step_hooks_fire_for_every_minibatch_of_a_group(compose_config):
+    """Unheard, the hooks are skipped (the direct path); a callback that listens gets them."""
+    cfg = compose_config(*tiny("batch_size=130"))
+    direct_trainer, direct = grouped_fit(cfg)
+    hooks = GradientHooks()
+    hooked_trainer, hooked = grouped_fit(cfg, hooks)
+    assert direct_trainer.lightning_module._step is plain_step, "nobody listens: direct"
+    assert hooks.calls == {"on_after_backward": 48, "on_before_optimizer_step": 48}
+    assert hooked_trainer.global_step == direct_trainer.global_step == 48
+    assert torch.equal(hooked, direct), "the same arithmetic on both paths"
