@@ -33,7 +33,7 @@ class Interrupted(Exception):
 
     `requeue`, for a job started by submitit and preempted or timed out: submitit's own
     handler of the signal, deferred until the checkpoint was saved; calling it requeues the
-    job (which resumes from that checkpoint, see requeue.py) and exits.
+    job (which resumes from that checkpoint, see hydra_plugins/minibatch_submitit/) and exits.
     """
 
     def __init__(self, signum: int, checkpoint: Path | None, epoch: int, step: int,

@@ -4,9 +4,9 @@ Lightning already turns SIGTERM into an exception at the next step boundary. Ctr
 to do the same (a second Ctrl-C stops at once, saving nothing), and so is the preemption or
 timeout signal of a job that submitit started (`hydra/launcher=slurm` or `local`; USR2
 unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would requeue the
-job at once, in the middle of a step, so it is kept and called once the checkpoint is saved
-(`Interrupted.requeue`, see run_outcome.py and requeue.py). The weights are never caught
-half-updated.
+job at once, in the middle of a step, so it is kept and called once the checkpoint is
+saved (`Interrupted.requeue`; run_outcome.py, hydra_plugins/minibatch_submitit/). The
+weights are never caught half-updated.
 
 At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
 training loaders' position in the epoch included (Lightning saves it for every loader that

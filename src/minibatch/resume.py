@@ -16,11 +16,13 @@ the same `tensorboard/` (its steps continue the curves of the first part).
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from minibatch.errors import UserError
+from minibatch.project_paths import CHECKOUT_DIR, is_checkout
 
 
 def progress(checkpoint: Path) -> tuple[int, bool]:
@@ -89,18 +91,31 @@ def resume_dir(ckpt_path: str | None, runs_dir: str, fresh_dir: str) -> str:
     return str(run) if run is not None else fresh_dir
 
 
+def entry_script() -> str | None:
+    """The `.py` script training was started with, if any. A job that submitit started runs
+    submitit's own entry point: its command is the clone's train.py (installed: none)."""
+    if os.environ.get("SUBMITIT_EXECUTOR"):
+        script = CHECKOUT_DIR / "train.py"
+        return str(script) if is_checkout() else None
+    return sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else None
+
+
 def resume_command(checkpoint: Path | None) -> str:
     """The exact command line that continues this run from `checkpoint` (None: start over):
-    the same arguments, Hydra's own (`hydra.searchpath`) included, with the new `ckpt_path`."""
+    the same arguments, Hydra's own (`hydra.searchpath`) included, with the new `ckpt_path`;
+    a sweep's job continues as a single run (into its own folder)."""
     from hydra.core.hydra_config import HydraConfig
+
+    from minibatch.hydra_ddp import job_overrides
 
     if HydraConfig.initialized():
         given = HydraConfig.get().overrides
-        args = [*(a for a in given.hydra if not a.startswith("hydra.mode=")), *given.task]
+        args = job_overrides(given.hydra, given.task)
     else:
         args = sys.argv[1:]
     args = [a for a in args if not a.startswith("ckpt_path=")]
-    program = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else "minibatch-train"
+    script = entry_script()
+    program = script if script is not None else "minibatch-train"
     resume = [f"ckpt_path={checkpoint}"] if checkpoint is not None else []
     return shlex.join(["python", program, *args, *resume] if program.endswith(".py")
                       else [program, *args, *resume])  # fmt: skip

@@ -4,7 +4,7 @@
   and the exact command that resumes from the run's newest checkpoint (that one, mid-epoch,
   or `last.ckpt` when the data's loader cannot resume mid-epoch; see resume.py), exit 143
   or 130. A submitit job that was preempted or timed out is handed back to submitit, which
-  requeues it: it resumes from that checkpoint by itself (requeue.py).
+  requeues it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
 - Refused before training (a `UserError`): a run folder this run created is removed, event
@@ -56,7 +56,9 @@ def report_interruption(stop: Interrupted, run: Path) -> None:
     mid_epoch = resume_from.name == "interrupted.ckpt"
     how = "where it stopped" if mid_epoch else "the end of the last finished epoch"
     if stop.requeue is not None:
-        say(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how}")
+        say(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
+            f"({escape(str(resume_from))})")  # fmt: skip
+        return
     say(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
 
 
