@@ -1,6 +1,6 @@
 """A run stopped mid-epoch resumes where it stopped: the weights, `train/loss` and the
 TensorBoard curves of a run that never stopped. In-process, with a real SIGTERM that the
-run sends itself after a known step (tests/core/signal_at_step.py), through dropout (the
+run sends itself after a known step (tests/core/interrupted_runs.py), through dropout (the
 random state must resume too)."""
 
 from __future__ import annotations
@@ -10,39 +10,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import open_dict
 
-from minibatch.errors import Interrupted, UserError
+from minibatch.errors import UserError
 from minibatch.resume import newest_checkpoint
 from minibatch.sweeps import read_scalars
-from minibatch.train import RunResult, train
-from tests.conftest import compose_train
+from minibatch.train import RunResult
+from tests.core.interrupted_runs import interrupted, run, weights
 
-RUN = ("batch_size=10", "trainer.max_epochs=2", "model.dropout=0.3", "callbacks=default",
-       "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false")  # fmt: skip
-# 1,000 examples: 100 mini-batches an epoch (grouped, the default: calls of 64 and 36).
-TINY = ("data=tiny", "data.train_size=1000")
 SLOW = pytest.mark.slow  # worker processes start every epoch
-SIGNAL = ("+callbacks.signal._target_=tests.core.signal_at_step.SignalAtStep",)
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def run(folder: Path, *overrides: str) -> RunResult:
-    data = () if any(o.startswith("data=") for o in overrides) else TINY
-    cfg = compose_train(*RUN, *data, *overrides)
-    with open_dict(cfg):
-        cfg.paths.output_dir = str(folder)
-    return train(cfg)
-
-
-def interrupted(folder: Path, step: int, *overrides: str) -> Interrupted:
-    with pytest.raises(Interrupted) as stop:
-        run(folder, *SIGNAL, f"+callbacks.signal.step={step}", *overrides)
-    return stop.value
-
-
-def weights(result: RunResult) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in result.model.net.parameters()])
 
 
 @pytest.fixture(scope="module")
