@@ -17,6 +17,9 @@ import torch
 from minibatch.errors import UserError
 
 REQUIRED_KEYS = ("state_dict", "data_spec", "run_config")
+# What torch.load raises for a file that is not a readable checkpoint.
+UNREADABLE = (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError,
+              OSError)  # fmt: skip
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -28,8 +31,7 @@ def load_checkpoint(path: Path) -> dict:
         )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError,
-            ValueError, OSError) as error:  # fmt: skip
+    except UNREADABLE as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if "Unsupported global" in str(error) or "GLOBAL" in str(error):
             reason = "it holds Python objects other than tensors and plain data"

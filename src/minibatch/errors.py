@@ -9,7 +9,7 @@ can handle them without importing Lightning first.
 """
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,11 +29,18 @@ EXIT_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 
 
 class Interrupted(Exception):
-    """The run was stopped by a signal after saving `checkpoint` (None if nothing to save)."""
+    """The run was stopped by a signal after saving `checkpoint` (None if nothing to save).
 
-    def __init__(self, signum: int, checkpoint: Path | None, epoch: int, step: int) -> None:
+    `requeue`, for a job started by submitit and preempted or timed out: submitit's own
+    handler of the signal, deferred until the checkpoint was saved; calling it requeues the
+    job (which resumes from that checkpoint, see hydra_plugins/minibatch_submitit/) and exits.
+    """
+
+    def __init__(self, signum: int, checkpoint: Path | None, epoch: int, step: int,
+                 requeue: Callable[[], None] | None = None) -> None:  # fmt: skip
         super().__init__(signal.Signals(signum).name)
         self.signum, self.checkpoint, self.epoch, self.step = signum, checkpoint, epoch, step
+        self.requeue = requeue
 
     @property
     def exit_code(self) -> int:

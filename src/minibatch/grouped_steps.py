@@ -11,7 +11,9 @@ same as with K=1 (tests/core/test_grouped_steps.py); the progress bar counts min
 Lightning's backward and optimizer-step hooks (`on_after_backward`,
 `on_before_optimizer_step`, ...) fire for every mini-batch as soon as the module or a
 callback implements them; while none does, each step calls autograd and the torch optimizer
-directly, which is most of what makes this path as fast as a hand-written loop.
+directly, which is most of what makes this path as fast as a hand-written loop. A run
+stopped mid-epoch resumes where the inner loader stopped when that loader can
+(`ResumableGroupedLoader`).
 
 How many mini-batches a call takes is decided from the config alone (`group_size.py`:
 `steps_per_call=auto`, the default, takes up to 64 unless a trainer setting acts per step).
@@ -61,12 +63,29 @@ class GroupedLoader:
             yield batches
 
 
+class ResumableGroupedLoader(GroupedLoader):
+    """A `GroupedLoader` over a loader that keeps its position in checkpoints (`state_dict`
+    and `load_state_dict`, Lightning's `_Stateful`): the same position, in mini-batches.
+
+    A group is drawn whole before training starts on it, so at a step boundary the inner
+    loader has served exactly the mini-batches that were trained.
+    """
+
+    def state_dict(self) -> dict:
+        return self.loader.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.loader.load_state_dict(state)
+
+
 def group_training_batches(datamodule: L.LightningDataModule, group: int) -> None:
     """Make `datamodule.train_dataloader()` return its loader grouped `group` batches a call."""
     make_loader = datamodule.train_dataloader
 
     def grouped_train_dataloader() -> GroupedLoader:
-        return GroupedLoader(make_loader(), group)
+        loader = make_loader()
+        resumable = hasattr(loader, "state_dict") and hasattr(loader, "load_state_dict")
+        return (ResumableGroupedLoader if resumable else GroupedLoader)(loader, group)
 
     datamodule.train_dataloader = grouped_train_dataloader
 

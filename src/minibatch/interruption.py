@@ -1,21 +1,52 @@
-"""Interruption keeps the work: SIGTERM (a cluster's preemption, `kill`) and Ctrl-C.
+"""Interruption keeps the work: SIGTERM (`kill`, `scancel`), Ctrl-C, and a cluster's preemption.
 
-Lightning already turns SIGTERM into an exception at the next step boundary. Ctrl-C is
-made to do the same (a second Ctrl-C still stops at once), so the weights are never caught
-half-updated. At that boundary this callback saves `checkpoints/interrupted.ckpt`; `train.py`
-then prints the command that resumes from it and exits 143 (SIGTERM) or 130 (Ctrl-C),
-as a shell does for a process ended by the signal.
+Lightning already turns SIGTERM into an exception at the next step boundary. Ctrl-C is made
+to do the same (a second Ctrl-C stops at once, saving nothing), and so is the preemption or
+timeout signal of a job that submitit started (`hydra/launcher=slurm` or `local`; USR2
+unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would requeue the
+job at once, in the middle of a step, so it is kept and called once the checkpoint is
+saved (`Interrupted.requeue`; run_outcome.py, hydra_plugins/minibatch_submitit/). The
+weights are never caught half-updated.
+
+At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
+training loaders' position in the epoch included (Lightning saves it for every loader that
+has `state_dict`; the in-memory ones and LitData's do). The checkpoint records whether it
+continues exactly (`resumes_exactly`): not when the signal came mid-epoch and a training
+loader cannot say where it stopped (a stock DataLoader over a user's Dataset), which then
+resumes from the end of its last finished epoch instead (resume.py).
 """
 
 from __future__ import annotations
 
+import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import lightning as L
+from lightning.pytorch.utilities.combined_loader import CombinedLoader
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from minibatch.errors import Interrupted
+
+
+def preemption_signal() -> signal.Signals | None:
+    """The signal submitit sends a job before preempting it or at its time limit."""
+    return getattr(signal, "SIG" + os.environ.get("SUBMITIT_PREEMPT_SIGNAL", "USR2"), None)
+
+
+def loaders_resume_mid_epoch(loaders: object) -> bool:
+    """Whether every training loader keeps its position in checkpoints (Lightning's
+    `_Stateful`: `state_dict` and `load_state_dict`), so that the epoch can continue."""
+    flat = CombinedLoader(loaders).flattened
+    return all(hasattr(x, "state_dict") and hasattr(x, "load_state_dict") for x in flat)
+
+
+def epoch_has_batches_left(trainer: L.Trainer) -> bool:
+    """Whether the current epoch still has training batches to run (not at its end)."""
+    done = trainer.fit_loop.epoch_loop.batch_progress.current.completed
+    return done < trainer.num_training_batches
 
 
 class SaveOnInterrupt(L.Callback):
@@ -23,41 +54,62 @@ class SaveOnInterrupt(L.Callback):
 
     def __init__(self, dirpath: Path) -> None:
         self.dirpath = Path(dirpath)
-        self.signum: int | None = None
+        self.signum: int = signal.SIGTERM  # Lightning's own stop, unless ours says otherwise
+        self.requeue = None  # submitit's handler of the preemption signal, deferred
         self.interrupted: Interrupted | None = None
-        self._previous_sigint = None
+        self._resumes_exactly = True
 
-    def on_fit_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self.signum = signal.SIGTERM
+    @contextmanager
+    def handling_signals(self, trainer: L.Trainer) -> Iterator[None]:
+        """While fitting, Ctrl-C and submitit's preemption signal stop at the next step."""
+        self._trainer, previous = trainer, {}
+        preemption = preemption_signal()
         try:
-            self._previous_sigint = signal.signal(signal.SIGINT, self._on_sigint)
-        except ValueError:  # not the main thread: Ctrl-C keeps Lightning's behaviour
-            self._previous_sigint = None
-        self._trainer = trainer
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._stop_on_sigint)
+            submitit_handler = signal.getsignal(preemption) if preemption else None
+            if callable(submitit_handler):  # a submitit job; else the signal keeps its default
+                self._submitit_handler = submitit_handler
+                previous[preemption] = signal.signal(preemption, self._stop_on_preemption)
+        except ValueError:  # not the main thread: the signals keep their handlers
+            pass
+        try:
+            yield
+        finally:  # after Lightning's teardown, which puts back the handlers it found (ours)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
-    def _on_sigint(self, signum: int, frame) -> None:
-        """First Ctrl-C: stop at the next step boundary, as SIGTERM does; second: at once."""
-        self.signum = signal.SIGINT
+    def _stop_at_next_step(self, signum: int) -> None:
+        self.signum = signum
         self._trainer._signal_connector.received_sigterm = True  # what SIGTERM sets
+
+    def _stop_on_sigint(self, signum: int, frame) -> None:
+        """First Ctrl-C: stop at the next step boundary, as SIGTERM does; second: at once."""
+        self._stop_at_next_step(signum)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def on_fit_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
-        self._restore_sigint()
+    def _stop_on_preemption(self, signum: int, frame) -> None:
+        """Stop at the next step boundary; submitit requeues the job once it is saved."""
+        self._stop_at_next_step(signum)
+        handler = self._submitit_handler
+        self.requeue = lambda: handler(signum, None)
 
-    def _restore_sigint(self) -> None:
-        if self._previous_sigint is not None:
-            signal.signal(signal.SIGINT, self._previous_sigint)
-            self._previous_sigint = None
+    def on_save_checkpoint(self, trainer: L.Trainer, module, checkpoint: dict) -> None:
+        checkpoint["resumes_exactly"] = self._resumes_exactly
 
     def on_exception(self, trainer: L.Trainer, module, exception: BaseException) -> None:
-        self._restore_sigint()
-        if isinstance(exception, KeyboardInterrupt):
-            self.signum = signal.SIGINT
-        elif not isinstance(exception, SIGTERMException):
+        if isinstance(exception, KeyboardInterrupt):  # stopped at once, maybe mid-step
+            self.interrupted = Interrupted(signal.SIGINT, None, trainer.current_epoch,
+                                           trainer.global_step)  # fmt: skip
+            return
+        if not isinstance(exception, SIGTERMException):
             return
         checkpoint = None
         if trainer.global_step > 0 and getattr(module, "net", None) is not None:
             checkpoint = self.dirpath / "interrupted.ckpt"
+            self._resumes_exactly = loaders_resume_mid_epoch(
+                trainer.train_dataloader
+            ) or not epoch_has_batches_left(trainer)
             trainer.save_checkpoint(checkpoint, weights_only=False)  # the full state
+            self._resumes_exactly = True
         self.interrupted = Interrupted(self.signum, checkpoint, trainer.current_epoch,
-                                       trainer.global_step)  # fmt: skip
+                                       trainer.global_step, requeue=self.requeue)  # fmt: skip

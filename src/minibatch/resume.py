@@ -1,10 +1,12 @@
 """One run, one folder: where a resumed run writes, and which checkpoint `ckpt_path=last` means.
 
-`ckpt_path=last` is the `last.ckpt` of the newest run of the same `task_name` that has one:
-the end of its last finished epoch. A run stopped by a signal also saves
-`interrupted.ckpt` (the weights at the signal, to evaluate), but it resumes from the epoch
-boundary: Lightning cannot replay the rest of an epoch exactly from a plain sampler, and
-the epoch boundary gives the same final weights as a run never interrupted.
+A run folder's newest checkpoint is the one a resumed run continues from:
+`interrupted.ckpt` (saved at a signal, see interruption.py) when it is further on than
+`last.ckpt` (the end of the last finished epoch) and continues exactly, else `last.ckpt`.
+A signal checkpoint does not continue exactly when it was saved mid-epoch by a run whose
+training loader cannot say where it stopped (a stock DataLoader over a user's Dataset):
+that run resumes from the end of its last finished epoch, and trains the rest of it again.
+`ckpt_path=last` is the newest checkpoint of the newest run of the same `task_name`.
 
 A run resumed from a checkpoint inside a run folder
 writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
@@ -14,17 +16,41 @@ the same `tensorboard/` (its steps continue the curves of the first part).
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from minibatch.errors import UserError
+from minibatch.project_paths import CHECKOUT_DIR, is_checkout
+
+
+def progress(checkpoint: Path) -> tuple[int, bool]:
+    """(global step, whether it continues exactly) of a checkpoint file, read without its
+    tensors (memory-mapped); a file that cannot be read counts as step -1."""
+    import torch
+
+    from minibatch.checkpoint_file import UNREADABLE
+
+    try:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    except UNREADABLE:  # never preferred; resuming from it names the problem
+        return -1, False
+    if not isinstance(saved, dict):
+        return -1, False
+    return int(saved.get("global_step", -1)), bool(saved.get("resumes_exactly", True))
 
 
 def newest_checkpoint(run: Path) -> Path | None:
-    """The checkpoint to continue a run folder from: its `last.ckpt`, if it has one."""
-    path = run / "checkpoints" / "last.ckpt"
-    return path if path.is_file() else None
+    """The checkpoint to continue a run folder from (see the module docstring), if any."""
+    folder = run / "checkpoints"
+    last, interrupted = folder / "last.ckpt", folder / "interrupted.ckpt"
+    if not interrupted.is_file():
+        return last if last.is_file() else None
+    step, exact = progress(interrupted)
+    if exact and (not last.is_file() or step > progress(last)[0]):
+        return interrupted
+    return last if last.is_file() else None
 
 
 def find_last(runs_dir: Path) -> Path:
@@ -65,18 +91,31 @@ def resume_dir(ckpt_path: str | None, runs_dir: str, fresh_dir: str) -> str:
     return str(run) if run is not None else fresh_dir
 
 
+def entry_script() -> str | None:
+    """The `.py` script training was started with, if any. A job that submitit started runs
+    submitit's own entry point: its command is the clone's train.py (installed: none)."""
+    if os.environ.get("SUBMITIT_EXECUTOR"):
+        script = CHECKOUT_DIR / "train.py"
+        return str(script) if is_checkout() else None
+    return sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else None
+
+
 def resume_command(checkpoint: Path | None) -> str:
     """The exact command line that continues this run from `checkpoint` (None: start over):
-    the same arguments, Hydra's own (`hydra.searchpath`) included, with the new `ckpt_path`."""
+    the same arguments, Hydra's own (`hydra.searchpath`) included, with the new `ckpt_path`;
+    a sweep's job continues as a single run (into its own folder)."""
     from hydra.core.hydra_config import HydraConfig
+
+    from minibatch.hydra_ddp import job_overrides
 
     if HydraConfig.initialized():
         given = HydraConfig.get().overrides
-        args = [*(a for a in given.hydra if not a.startswith("hydra.mode=")), *given.task]
+        args = job_overrides(given.hydra, given.task)
     else:
         args = sys.argv[1:]
     args = [a for a in args if not a.startswith("ckpt_path=")]
-    program = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else "minibatch-train"
+    script = entry_script()
+    program = script if script is not None else "minibatch-train"
     resume = [f"ckpt_path={checkpoint}"] if checkpoint is not None else []
     return shlex.join(["python", program, *args, *resume] if program.endswith(".py")
                       else [program, *args, *resume])  # fmt: skip

@@ -1,8 +1,10 @@
 """What a run leaves behind when it does not finish: a resume command, a marked folder, or nothing.
 
 - Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal (`interrupted.ckpt`),
-  and the exact command that resumes from the end of the last finished epoch
-  (`last.ckpt`), exit 143 or 130.
+  and the exact command that resumes from the run's newest checkpoint (that one, mid-epoch,
+  or `last.ckpt` when the data's loader cannot resume mid-epoch; see resume.py), exit 143
+  or 130. A submitit job that was preempted or timed out is handed back to submitit, which
+  requeues it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
 - Refused before training (a `UserError`): a run folder this run created is removed, event
@@ -42,6 +44,24 @@ def mark_failed(run: Path, reason: str) -> None:
         (run / "FAILED").write_text(reason.rstrip() + "\n")
 
 
+def report_interruption(stop: Interrupted, run: Path) -> None:
+    """Where the run stopped, what it saved, and the command that resumes it."""
+    where = f"epoch {stop.epoch}, step {stop.step}"
+    saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
+    say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
+    resume_from = newest_checkpoint(run)
+    if resume_from is None:
+        say("no epoch finished yet: start again with the same command")
+        return
+    mid_epoch = resume_from.name == "interrupted.ckpt"
+    how = "where it stopped" if mid_epoch else "the end of the last finished epoch"
+    if stop.requeue is not None:
+        say(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
+            f"({escape(str(resume_from))})")  # fmt: skip
+        return
+    say(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
+
+
 @contextmanager
 def run_outcome(output_dir: str | Path) -> Iterator[None]:
     """Report an interruption, keep or remove the run folder of a failed run (see above)."""
@@ -50,15 +70,9 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
     try:
         yield
     except Interrupted as stop:
-        where = f"epoch {stop.epoch}, step {stop.step}"
-        saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
-        say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
-        boundary = newest_checkpoint(run)
-        if boundary is None:
-            say("no epoch finished yet: start again with the same command")
-        else:
-            say(f"[bold]resume[/] (from the end of the last finished epoch) with: "
-                f"{escape(resume_command(boundary))}")  # fmt: skip
+        report_interruption(stop, run)
+        if stop.requeue is not None:
+            stop.requeue()  # submitit: the launcher's checkpoint(), the requeue, the exit
         sys.exit(stop.exit_code)
     except Diverged as error:
         mark_failed(run, str(error))

@@ -1,5 +1,6 @@
 """`trainer.fit` with the run's safety nets: checkpoints read as data, divergence caught,
-interruption saved, and a run that cannot train refused instead of exiting 0.
+interruption saved (random state included: a resumed run continues exactly), and a run
+that cannot train refused instead of exiting 0.
 
 `train.py` calls `fit` instead of `trainer.fit`; everything else about the run is Lightning's.
 """
@@ -16,6 +17,7 @@ from minibatch.checkpoint_file import load_checkpoint
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
 from minibatch.interruption import SaveOnInterrupt
+from minibatch.random_state import KeepRandomState
 from minibatch.resume import resolve_checkpoint
 from minibatch.saved_config import current_overrides
 
@@ -32,11 +34,17 @@ class RecordOverrides(L.Callback):
 
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
-    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template."""
+    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, and
+    one that continues exactly (see resume.py)."""
     runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
     checkpoint = resolve_checkpoint(cfg.get("ckpt_path"), runs_dir)
-    if checkpoint is not None:
-        load_checkpoint(checkpoint)
+    if checkpoint is not None and load_checkpoint(checkpoint).get("resumes_exactly") is False:
+        boundary = checkpoint.parent / "last.ckpt"
+        raise UserError(
+            f"{checkpoint} was saved in the middle of an epoch, and this data's training "
+            "loader cannot resume there (it has no state_dict): resume from the end of the "
+            f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
+        )
     return checkpoint
 
 
@@ -44,9 +52,11 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
     """Fit like `trainer.fit`, raising `UserError`/`Interrupted` for the run's known failures."""
     checkpoint = checkpoint_to_resume(cfg)
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
-    trainer.callbacks.extend([StopOnDivergence(), interrupt, RecordOverrides(current_overrides())])
+    trainer.callbacks.extend([StopOnDivergence(), interrupt, KeepRandomState(),
+                              RecordOverrides(current_overrides())])  # fmt: skip
     try:
-        trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
+        with interrupt.handling_signals(trainer):
+            trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
     except (SIGTERMException, SystemExit, KeyboardInterrupt):
         if interrupt.interrupted is None:
             raise

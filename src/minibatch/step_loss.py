@@ -3,7 +3,8 @@
 The epoch mean (`train/loss`) hides how much one mini-batch's loss jumps around, which is
 the point of the lesson. This callback keeps the loss of every `every`-th step as a tensor
 on the device (no host sync in the step) and writes them as `train/loss_step`, at their
-global step, once per epoch: off the hot path.
+global step, once per epoch: off the hot path. The values not written yet are kept in
+checkpoints, so a run resumed mid-epoch writes the whole epoch's.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ class StepLoss(Callback):
         if step % self.every == 0:
             self._steps.append(step)
             self._losses.append(loss.detach())
+
+    def state_dict(self) -> dict[str, Any]:
+        losses = torch.stack(self._losses).float().cpu() if self._losses else torch.zeros(0)
+        return {"steps": list(self._steps), "losses": losses}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._steps, self._losses = list(state_dict["steps"]), list(state_dict["losses"])
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._losses = [loss.to(pl_module.device) for loss in self._losses]  # restored ones
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not self._losses:

@@ -101,10 +101,15 @@ class TaskModule(L.LightningModule):
         checkpoint["data_spec"] = self.spec.to_dict()
         if self.run_config is not None:
             checkpoint["run_config"] = self.run_config
+        # The epoch's running loss: a run resumed mid-epoch logs the whole epoch's train/loss.
+        loss_sum = None if self._loss_sum is None else self._loss_sum.detach().cpu()
+        checkpoint["epoch_loss"] = {"sum": loss_sum, "count": self._loss_count}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         if self.run_config is None:  # a resumed run keeps its own config, not the file's
             self.run_config = checkpoint.get("run_config")
+        epoch_loss = checkpoint.get("epoch_loss") or {"sum": None, "count": 0}
+        self._loss_sum, self._loss_count = epoch_loss["sum"], epoch_loss["count"]
 
     # Training -------------------------------------------------------------------------------
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
@@ -112,6 +117,8 @@ class TaskModule(L.LightningModule):
         return self.training_loss(x, y)
 
     def on_train_start(self) -> None:
+        if self._loss_sum is not None:  # restored from a checkpoint, on the host
+            self._loss_sum = self._loss_sum.to(self.device)
         self._minibatch_callbacks = [
             callback for callback in self.trainer.callbacks
             if hasattr(callback, "on_train_minibatch_end")

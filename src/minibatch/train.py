@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from hydra_plugins.minibatch_submitit.resuming_launcher import register_launchers
 from minibatch.config_checks import check_config
 from minibatch.config_tree import print_config_tree
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
@@ -25,6 +26,7 @@ CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
 register_run_name_resolver()
 register_help_resolver(CONFIG_DIR)
+register_launchers()  # hydra/launcher=slurm|local: jobs that resume after a requeue
 
 
 @dataclass

@@ -58,3 +58,13 @@ def test_weighted_order_balances_an_imbalanced_dataset():
     drawn = torch.cat([labels[b] for b in sampler])
     assert len(drawn) == 1000
     assert abs(drawn.float().mean().item() - 0.5) < 0.05
+
+
+@pytest.mark.parametrize("order", ["sequential", "random"])
+def test_start_at_serves_the_rest_of_the_epoch_once(order):
+    sampler = IndexBatchSampler(95, 10, order=order, drop_last=True, seed=2)
+    sampler.set_epoch(3)
+    whole = as_lists(sampler)
+    sampler.start_at(4)
+    assert as_lists(sampler) == whole[4:], "the same batches as the epoch's tail"
+    assert as_lists(sampler) == whole, "the next pass starts at the first batch again"

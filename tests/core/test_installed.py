@@ -16,7 +16,9 @@ from tests.core.fake_tables import write_csv
 
 def test_the_package_list_in_pyproject_is_complete():
     listed = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    found = set(find_packages(REPO_ROOT / "src")) | {"minibatch.configs"}
+    plugins = find_packages(REPO_ROOT / "src" / "hydra_plugins")  # a namespace: no __init__
+    found = set(find_packages(REPO_ROOT / "src")) | {f"hydra_plugins.{p}" for p in plugins}
+    found |= {"minibatch.configs"}
     assert set(listed["packages"]) == found, "add new subpackages to pyproject.toml"
 
 

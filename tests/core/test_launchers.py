@@ -1,17 +1,22 @@
 """Sweeps through Hydra launchers: SLURM configs compose; submitit's local executor and
-joblib run a 2-job sweep as real subprocesses, each job in its folder of one sweep."""
+joblib run a 2-job sweep as real subprocesses, each job in its folder of one sweep; a
+submitit job signalled for preemption is requeued and resumes where it stopped."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from minibatch.sweeps import read_scalars
 from minibatch.train import CONFIG_DIR
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
 
@@ -68,3 +73,60 @@ def test_submitit_local_runs_each_job_in_its_own_process(tmp_path):
 def test_joblib_runs_the_jobs_of_a_sweep_in_parallel_processes(tmp_path):
     folder, result = sweep(tmp_path, "parallel")
     assert "Joblib.Parallel(n_jobs=2" in result.stdout
+
+
+def task_of_job(submitit: Path, job_dir: Path) -> int:
+    """The pid of the process running `job_dir`'s job: the child of its submitit controller
+    (a local job's id is the controller's pid; its log names the job's run directory)."""
+    for folder in submitit.iterdir():
+        log = folder / f"{folder.name}_0_log.err"
+        if folder.name.isdigit() and log.is_file() and str(job_dir) in log.read_text():
+            controller = folder.name
+            children = Path(f"/proc/{controller}/task/{controller}/children").read_text().split()
+            return int(children[0])
+    raise AssertionError(f"no submitit job runs {job_dir}")
+
+
+def wait_for(path_glob, root: Path, deadline: float) -> Path:
+    while time.monotonic() < deadline:
+        if found := sorted(root.glob(path_glob)):
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"{path_glob} did not appear under {root}")
+
+
+@pytest.mark.slow
+def test_a_preempted_submitit_job_is_requeued_and_resumes_where_it_stopped(tmp_path):
+    """Two identical jobs; job 0 gets submitit's preemption signal (USR2) mid-training."""
+    command = [sys.executable, str(REPO_ROOT / "train.py"), "-m", SEARCH_PATH,
+               "hydra/launcher=local", f"paths.log_dir={tmp_path}", "seed=3,3", "data=tiny",
+               "batch_size=10", "trainer.max_epochs=4", "trainer.enable_progress_bar=false",
+               "trainer.enable_model_summary=false"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    sweep = subprocess.Popen(command, cwd=tmp_path, env=env, text=True, start_new_session=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        job = wait_for("train/multiruns/*/0_*/checkpoints/last.ckpt", tmp_path, deadline)
+        job = job.parents[1]  # its first epoch is done: the signal comes mid-training
+        os.kill(task_of_job(job.parent / ".submitit", job), signal.SIGUSR2)
+        output, _ = sweep.communicate(timeout=300)
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 0, output[-3000:]
+    jobs = sorted(p for p in job.parent.iterdir() if p.name[0].isdigit())
+    assert [p.name[0] for p in jobs] == ["0", "1"], "one folder per job, the requeued one too"
+    log = "".join(p.read_text() for p in (job.parent / ".submitit").glob("*/*_0_log.err"))
+    assert "interrupted (SIGUSR2)" in log and "requeued" in log
+    # Requeued with the newest checkpoint: the signal's (or last.ckpt, at an epoch's end).
+    resumed_from = OmegaConf.load(job / ".hydra" / "overrides.yaml")[-1]
+    assert resumed_from in {f"ckpt_path={job / 'checkpoints' / name}.ckpt" for name in
+                            ("interrupted", "last")}  # fmt: skip
+    assert len(list((job / "tensorboard").glob("events.*"))) == 2, "one TensorBoard run, continued"
+    finals = [torch.load(p / "checkpoints" / "last.ckpt", weights_only=True) for p in jobs]
+    assert finals[0]["global_step"] == finals[1]["global_step"] == 4 * 200
+    for name, value in finals[1]["state_dict"].items():
+        assert torch.allclose(finals[0]["state_dict"][name], value, rtol=0, atol=1e-6), name
+    curves, expected = read_scalars(jobs[0]), read_scalars(jobs[1])
+    assert curves["train/loss"].values == pytest.approx(expected["train/loss"].values, abs=1e-6)

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from minibatch.errors import Diverged
+from minibatch.sweeps import read_scalars
 from minibatch.train import train
 from tests.conftest import REPO_ROOT, SEARCH_PATH, tiny
 
@@ -30,7 +31,8 @@ def net_weights(checkpoint: Path) -> torch.Tensor:
 
 
 @pytest.mark.slow
-def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path):
+def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny tensors: no thread pool on a busy machine
     args = [*TINY, "batch_size=10", "trainer.max_epochs=8"]
     proc = subprocess.Popen(train_py(tmp_path, *args, "task_name=cut"), cwd=tmp_path, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
@@ -46,9 +48,12 @@ def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path):
     assert (run / "checkpoints" / "interrupted.ckpt").is_file(), "saved at the signal"
     interrupted = torch.load(run / "checkpoints" / "interrupted.ckpt", weights_only=True)
     assert 0 < interrupted["global_step"] < 8 * 200
+    # The newest checkpoint: the signal's, unless the signal came at the end of an epoch.
+    boundary = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
+    newest = "interrupted" if interrupted["global_step"] > boundary["global_step"] else "last"
     line = next(x for x in stderr.splitlines() if "with: python" in x)
     command = shlex.split(line.split("with: ", 1)[1])
-    assert command[-1] == f"ckpt_path={run / 'checkpoints' / 'last.ckpt'}"
+    assert command[-1] == f"ckpt_path={run / 'checkpoints' / f'{newest}.ckpt'}"
     resumed = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True,
                              text=True, timeout=300)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
@@ -62,6 +67,10 @@ def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path):
     last, reference = run / "checkpoints" / "last.ckpt", other / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=True)["global_step"] == 8 * 200
     assert torch.allclose(net_weights(last), net_weights(reference), rtol=0, atol=1e-6)
+    curves, expected = read_scalars(run), read_scalars(other)
+    for tag in ("train/loss", "train/loss_step"):  # the interrupted epoch's included
+        assert curves[tag].steps == expected[tag].steps, tag
+        assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
 
 
 @pytest.mark.slow

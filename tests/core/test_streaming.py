@@ -1,5 +1,6 @@
 """Streaming data (LitData shards): every example once an epoch, across workers and DDP
-ranks; a new order every epoch; a resumed run finishes the epoch where it stopped."""
+ranks; a new order every epoch; a resumed run finishes the epoch where it stopped, also
+through train.py's grouped steps."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import sys
 from collections import Counter
 
 import pytest
+import torch
 
 pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
 
 from minibatch.errors import UserError  # noqa: E402
+from minibatch.resume import newest_checkpoint  # noqa: E402
 from minibatch.streaming.datamodule import StreamingDataModule  # noqa: E402
 from tests.conftest import REPO_ROOT  # noqa: E402
+from tests.core.interrupted_runs import interrupted, run, weights  # noqa: E402
 from tests.core.stream_probe import Recorder, SaveAtStep, trainer, write_probe_shards  # noqa: E402
 
 SIZE = 1000
@@ -89,3 +93,15 @@ def test_resume_mid_epoch_continues_where_it_stopped(shards, tmp_path):
     after = resumed_model.seen[0]
     assert Counter(before + after) == Counter(range(SIZE)), "the rest of the epoch, once"
     assert before + after == epoch_of(shards), "in the order the whole epoch would have had"
+
+
+def test_a_run_stopped_mid_epoch_resumes_there_through_grouped_steps(shards, tmp_path, one_thread):
+    """train.py's default path: LitData's loader inside a grouped one keeps its position."""
+    stream = ("data=stream_probe", f"data.root={shards}")  # 1,000 rows: 100 batches an epoch
+    stop = interrupted(tmp_path / "cut", 120, *stream)
+    assert 100 < stop.step < 200 and newest_checkpoint(tmp_path / "cut") == stop.checkpoint
+    resumed = run(tmp_path / "cut", f"ckpt_path={stop.checkpoint}", *stream)
+    reference = run(tmp_path / "straight", *stream)
+    assert resumed.trainer.global_step == reference.trainer.global_step == 200
+    assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
+    assert resumed.metrics["train/loss"] == pytest.approx(reference.metrics["train/loss"], abs=1e-6)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import torch
 
 from tests.conftest import QUIET
 
@@ -67,13 +66,3 @@ def local_server():
     server.url = server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def one_thread():
-    """Tiny tensors gain nothing from threads, and on a busy machine torch's thread pool
-    waiting on its threads can make these steps 10x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)

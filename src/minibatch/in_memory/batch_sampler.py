@@ -12,7 +12,8 @@ It subclasses `DistributedSampler` on purpose: under DDP each rank takes its own
 share of the epoch's order (as `DistributedSampler` does), and Lightning sees a sampler that
 is already distributed, so it neither replaces it nor wraps it. Lightning calls `set_epoch`
 before every epoch; the order depends only on (seed, epoch), so a run resumed from a
-checkpoint sees the same batches as one that never stopped.
+checkpoint sees the same batches as one that never stopped, and `start_at` skips the
+mini-batches of the epoch it had already trained (see epoch_position.py).
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ class IndexBatchSampler(DistributedSampler):
         self.drop_last_batch = drop_last
         self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.double)
         self.device = torch.device(device)
+        self._first_batch = 0
+
+    def start_at(self, batch: int) -> None:
+        """Begin the next pass over the epoch at its mini-batch `batch` (a run resumed mid-epoch);
+        the passes after it start at the first again."""
+        self._first_batch = batch
 
     def __len__(self) -> int:
         """Mini-batches per epoch on this rank."""
@@ -87,16 +94,17 @@ class IndexBatchSampler(DistributedSampler):
         return math.ceil(self.num_samples / self.batch_size)
 
     def __iter__(self) -> Iterator[torch.Tensor | slice]:
+        first, self._first_batch = self._first_batch, 0
         if self.order == "sequential" and self.num_replicas == 1:
-            yield from self._slices(self.size)
+            yield from self._slices(self.size, first)
             return
         indices = self._epoch_indices()
-        for part in self._slices(len(indices)):
+        for part in self._slices(len(indices), first):
             yield indices[part]
 
-    def _slices(self, count: int) -> Iterator[slice]:
+    def _slices(self, count: int, first: int = 0) -> Iterator[slice]:
         stop = count - count % self.batch_size if self.drop_last_batch else count
-        for start in range(0, stop, self.batch_size):
+        for start in range(first * self.batch_size, stop, self.batch_size):
             yield slice(start, min(start + self.batch_size, stop))
 
     def _epoch_indices(self) -> torch.Tensor:

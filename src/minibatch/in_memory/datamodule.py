@@ -22,6 +22,7 @@ from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 from minibatch.in_memory.batch_sampler import ORDERS, IndexBatchSampler, index_batch_sampler
 from minibatch.in_memory.collate import COLLATES
+from minibatch.in_memory.epoch_position import ResumableDataLoader
 from minibatch.in_memory.loader import InMemoryLoader, keep_batch
 from minibatch.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.tables.table_file import Table, read_table
@@ -119,6 +120,14 @@ class InMemoryDataModule(L.LightningDataModule):
         if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
             self.splits = {name: split.to(device) for name, split in self.splits.items()}
 
+    def state_dict(self) -> dict[str, int]:
+        """Kept in checkpoints: the seed of the batch order (drawn when `seed=None`), so that a
+        resumed run serves the rest of its epochs in the order they would have had."""
+        return {"seed": self.seed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.seed = state.get("seed", self.seed)
+
     def train_dataloader(self) -> DataLoader | InMemoryLoader:
         return self._loader("train", self.batch_size, self._train_order(), self.drop_last)
 
@@ -190,17 +199,19 @@ class InMemoryDataModule(L.LightningDataModule):
         pin_memory = self._pin_memory(split)
         common = dict(
             num_workers=self.num_workers, persistent_workers=self.persistent_workers,
-            pin_memory=pin_memory,
+            pin_memory=pin_memory, generator=torch.Generator().manual_seed(self.seed),
         )  # fmt: skip
         if per_item:
             # ItemSampler already leaves out a dropped last batch.
-            return DataLoader(
+            return ResumableDataLoader(
                 split, batch_size=batch_size, sampler=ItemSampler(batches), drop_last=False,
                 collate_fn=COLLATES[self.collate], **common,
             )  # fmt: skip
         if self.num_workers == 0 and not pin_memory:
             return InMemoryLoader(split, batches)
-        return DataLoader(split, sampler=batches, batch_size=None, collate_fn=keep_batch, **common)
+        return ResumableDataLoader(
+            split, sampler=batches, batch_size=None, collate_fn=keep_batch, **common
+        )
 
     def _pin_memory(self, split: TensorPairDataset) -> bool:
         if self.pin_memory is not None:
@@ -245,5 +256,12 @@ class ItemSampler(Sampler[int]):
             else:
                 yield from batch.tolist()
 
+    @property
+    def epoch(self) -> int:
+        return self.batches.epoch
+
     def set_epoch(self, epoch: int) -> None:
         self.batches.set_epoch(epoch)
+
+    def start_at(self, batch: int) -> None:
+        self.batches.start_at(batch)

@@ -4,8 +4,9 @@ With no worker processes and no pinned memory a `DataLoader` adds nothing to a d
 that returns whole batches, only its per-batch bookkeeping (about 8 µs a batch here,
 as much as fetching a batch of one). `InMemoryLoader` is the loop the notebooks write by
 hand, `for index in order: yield x[index], y[index]`, in a form Lightning accepts: sized,
-re-iterable, with the `sampler` whose `set_epoch` Lightning calls every epoch. The
-DataModule uses a `DataLoader` instead as soon as workers or pinned memory are asked for.
+re-iterable, with the `sampler` whose `set_epoch` Lightning calls every epoch, and its
+position in the epoch saved in checkpoints (epoch_position.py). The DataModule uses a
+`DataLoader` instead as soon as workers or pinned memory are asked for.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import torch
 from torch.utils.data import Dataset
 
 from minibatch.in_memory.batch_sampler import IndexBatchSampler
+from minibatch.in_memory.epoch_position import ResumableEpoch
 
 
-class InMemoryLoader:
+class InMemoryLoader(ResumableEpoch):
     """Iterate `dataset[index]` for every index the sampler yields (see the module docstring)."""
 
     # As a DataLoader with batch_size=None: the sampler yields whole batches, no batch sampler.
@@ -32,6 +34,9 @@ class InMemoryLoader:
         return len(self.sampler)
 
     def __iter__(self) -> Iterator:
+        return self._counted(self._batches)
+
+    def _batches(self) -> Iterator:
         dataset = self.dataset
         for index in self.sampler:
             yield dataset[index]

@@ -12,7 +12,8 @@ a sampler does for in-memory data:
   give one rank more batches than another (ranks must take the same number of steps);
   on one process nothing is dropped;
 - resuming: the loader's position is part of Lightning's checkpoint, so a run resumed
-  from a mid-epoch checkpoint continues the epoch where it stopped.
+  from a mid-epoch checkpoint (the one saved at a signal, interruption.py) continues the
+  epoch where it stopped, grouped steps or not.
 
 `root` may be a folder or a bucket URL (`s3://bucket/cooking`): the same code reads both.
 """
@@ -100,9 +101,11 @@ class StreamingDataModule(L.LightningDataModule):
     def _loader(self, dataset, batch_size: int):
         from litdata import StreamingDataLoader
 
+        # Worker seeds come from the loader's own generator, not torch's: a resumed run then
+        # draws the dropout masks the first run would have (random_state.py).
         return StreamingDataLoader(
             dataset, batch_size=batch_size // self.rows_per_item, num_workers=self.num_workers,
-            collate_fn=BlockCollate(self.spec),
+            collate_fn=BlockCollate(self.spec), generator=torch.Generator().manual_seed(self.seed),
         )  # fmt: skip
 
 

@@ -1,0 +1,76 @@
+"""A run stopped mid-epoch resumes where it stopped: the weights, `train/loss` and the
+TensorBoard curves of a run that never stopped. In-process, with a real SIGTERM that the
+run sends itself after a known step (tests/core/interrupted_runs.py), through dropout (the
+random state must resume too)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+import torch
+
+from minibatch.errors import UserError
+from minibatch.resume import newest_checkpoint
+from minibatch.sweeps import read_scalars
+from minibatch.train import RunResult
+from tests.core.interrupted_runs import interrupted, run, weights
+
+SLOW = pytest.mark.slow  # worker processes start every epoch
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory, one_thread) -> tuple[RunResult, Path]:
+    folder = tmp_path_factory.mktemp("straight")
+    return run(folder), folder
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [
+        pytest.param((), id="grouped-in-memory-loader"),
+        pytest.param(("steps_per_call=1", "data.loader=per_item"), id="one-step-a-call-per-item"),
+        pytest.param(("data.num_workers=2",), id="grouped-dataloader-workers", marks=SLOW),
+    ],
+)
+def test_a_run_stopped_mid_epoch_resumes_where_it_stopped(straight, tmp_path, loader):
+    reference, reference_folder = straight
+    stop = interrupted(tmp_path, 120, *loader)
+    assert (stop.signum, stop.exit_code) == (signal.SIGTERM, 143)
+    assert 100 < stop.step < 200, "stopped in the second epoch, at a step boundary"
+    assert stop.checkpoint == tmp_path / "checkpoints" / "interrupted.ckpt"
+    assert newest_checkpoint(tmp_path) == stop.checkpoint, "the resume command names it"
+    saved = torch.load(stop.checkpoint, weights_only=True)
+    position = saved["loops"]["fit_loop"]["state_dict"]["combined_loader"]
+    assert position == [{"epoch": 1, "served": stop.step - 100}], "the loader's place in the epoch"
+    assert saved["epoch_loss"]["count"] == (stop.step - 100) * 10, "the epoch's running loss"
+
+    resumed = run(tmp_path, f"ckpt_path={stop.checkpoint}", *loader)
+    assert resumed.trainer.global_step == 200
+    assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
+    assert abs(resumed.metrics["train/loss"] - reference.metrics["train/loss"]) <= 1e-6
+    curves, expected = read_scalars(tmp_path), read_scalars(reference_folder)
+    for tag in ("train/loss", "train/loss_step", "val/loss"):
+        assert curves[tag].steps == expected[tag].steps, tag
+        assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
+
+
+def test_a_loader_that_cannot_resume_mid_epoch_resumes_from_the_epoch_boundary(tmp_path):
+    """data=plain: a stock DataLoader(shuffle=True) over a Dataset, no state_dict."""
+    plain = ("data=plain",)  # 1,200 examples: 120 mini-batches an epoch
+    stop = interrupted(tmp_path / "cut", 130, *plain)
+    assert 120 < stop.step < 240
+    assert torch.load(stop.checkpoint, weights_only=True)["resumes_exactly"] is False
+    boundary = newest_checkpoint(tmp_path / "cut")
+    assert boundary == tmp_path / "cut/checkpoints/last.ckpt"
+    with pytest.raises(UserError, match="cannot resume there.*ckpt_path=.*last.ckpt"):
+        run(tmp_path / "cut", f"ckpt_path={stop.checkpoint}", *plain)
+
+    resumed = run(tmp_path / "cut", f"ckpt_path={boundary}", *plain)
+    reference = run(tmp_path / "straight", *plain)
+    assert resumed.trainer.global_step == reference.trainer.global_step == 240
+    # The shuffle of a stock DataLoader and the dropout masks come from torch's generator.
+    assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
+    assert resumed.metrics["train/loss"] == pytest.approx(reference.metrics["train/loss"], abs=1e-6)
