@@ -5,7 +5,8 @@ line on stderr and a non-zero exit, instead of a traceback, so its message must 
 sentence that says what went wrong and what to do. `Diverged` and `Interrupted` are raised
 by the callbacks of `divergence.py` and `interruption.py`; `run_outcome.py` decides what
 each leaves behind. They live here, apart from their callbacks, so that the entry points
-can handle them without importing Lightning first.
+can handle them without importing Lightning first. `building` names the config entry whose
+option a constructor refused.
 """
 
 import signal
@@ -40,12 +41,29 @@ class Interrupted(Exception):
         return EXIT_CODES.get(self.signum, 128 + self.signum)
 
 
+# What a constructor raises for an option it cannot take (a dropout of 1.5, a size of -1).
+OPTION_ERRORS = (ValueError, TypeError, RuntimeError, ZeroDivisionError)
+
+
 @contextmanager
-def unwrapped_user_errors() -> Iterator[None]:
-    """Re-raise a `UserError` that Hydra's `instantiate` wrapped, as itself."""
+def building(key: str) -> Iterator[None]:
+    """Build config entry `key` (data, model, trainer, ...): a wrong option becomes one
+    `UserError` naming the entry, whether Hydra's `instantiate` wrapped it or not."""
     try:
         yield
-    except InstantiationException as error:
-        if isinstance(error.__cause__, UserError):
-            raise error.__cause__ from None
+    except UserError:
         raise
+    except InstantiationException as error:
+        cause = error.__cause__
+        if isinstance(cause, UserError):
+            raise cause from None
+        if not isinstance(cause, OPTION_ERRORS):
+            raise  # a target that cannot be found, Lightning's refusals: library_errors.py
+        raise option_error(key, cause) from cause
+    except OPTION_ERRORS as error:
+        raise option_error(key, error) from error
+
+
+def option_error(key: str, error: BaseException) -> UserError:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return UserError(f"{key} cannot be built from its settings ({reason}): fix that {key} setting.")
