@@ -12,6 +12,7 @@ import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
+from minibatch.before_training import BeforeTraining
 from minibatch.checkpoint_file import load_checkpoint
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
@@ -32,19 +33,43 @@ class RecordOverrides(L.Callback):
 
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
-    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template."""
+    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, with
+    training left to do."""
     runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
     checkpoint = resolve_checkpoint(cfg.get("ckpt_path"), runs_dir)
     if checkpoint is not None:
-        load_checkpoint(checkpoint)
+        refuse_finished(checkpoint, load_checkpoint(checkpoint), cfg.trainer)
     return checkpoint
+
+
+def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
+    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
+    at all and exit 0: say so instead."""
+    max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
+    steps = contents.get("global_step", 0)
+    if max_steps not in (-1, None) and steps >= max_steps:
+        raise UserError(
+            f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
+            "larger trainer.max_steps to train on."
+        )
+    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
+    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
+        raise UserError(
+            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
+            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
+            "train on."
+        )
 
 
 def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfig) -> None:
     """Fit like `trainer.fit`, raising `UserError`/`Interrupted` for the run's known failures."""
     checkpoint = checkpoint_to_resume(cfg)
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
-    trainer.callbacks.extend([StopOnDivergence(), interrupt, RecordOverrides(current_overrides())])
+    before = BeforeTraining(cfg.get("optimized_metric"), cfg.get("test", False))
+    trainer.callbacks.extend(
+        [before, StopOnDivergence(), interrupt, RecordOverrides(current_overrides())]
+    )
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
     except (SIGTERMException, SystemExit, KeyboardInterrupt):
