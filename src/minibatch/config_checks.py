@@ -58,7 +58,7 @@ def optional(rule: Rule) -> Rule:
 # What every run needs to be built at all (`~data` removes one).
 REQUIRED_GROUPS = ("data", "model", "optimizer", "trainer")
 # Every key here is checked wherever it is set; a key the config does not have is skipped.
-# `.*` checks each item of a list.
+# `.*` checks each item of a list (or the value, when it is one number).
 RANGES: dict[str, Rule] = {
     "batch_size": POSITIVE_INT,
     "seed": SEED,
@@ -83,6 +83,7 @@ RANGES: dict[str, Rule] = {
     "model.channels.*": POSITIVE_INT,
     "model.embedding_dim": POSITIVE_INT,
     "model.dropout": DROPOUT,
+    "data.batch_size": POSITIVE_INT,  # set directly instead of through batch_size
     "data.eval_batch_size": optional(POSITIVE_INT),
     "data.num_workers": COUNT,
     "data.image_size.*": POSITIVE_INT,
@@ -92,6 +93,10 @@ RANGES: dict[str, Rule] = {
     "callbacks.early_stopping.min_delta": NON_NEGATIVE,
     "callbacks.rich_progress_bar.refresh_rate": COUNT,
 }
+
+
+# What evaluate.py checks of the data options it is given (+data.batch_size=0).
+DATA_RANGES = {key: rule for key, rule in RANGES.items() if key.startswith("data.")}
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -111,11 +116,13 @@ def check_config(cfg: DictConfig) -> None:
         checkpoint_to_resume(cfg)
 
 
-def check_ranges(cfg: DictConfig, rules: dict[str, Rule]) -> None:
-    """Raise `UserError` for the first value of `cfg` outside its rule."""
+def check_ranges(cfg: DictConfig, rules: dict[str, Rule], node: str = "") -> None:
+    """Raise `UserError` for the first value of `cfg` outside its rule; `node`: the key that
+    `cfg` is in the whole config (evaluate.py checks its data entry alone)."""
     for key, rule in rules.items():
-        for name, value in values_at(cfg, key):
+        for name, value in values_at(cfg, key.removeprefix(node)):
             if not rule.test(value):
+                name = node + name
                 example = f"for example {name}={rule.example}"
                 raise UserError(f"{name} must be {rule.words}, got {value!r}: {example}.")
 
@@ -128,10 +135,10 @@ def values_at(cfg: DictConfig, key: str) -> Iterator[tuple[str, object]]:
     if not isinstance(node, DictConfig) or leaf not in node:
         return
     value = node[leaf]  # a `${...}` that does not resolve: library_errors.py names the key
-    if not each:
-        yield path, value
-    elif isinstance(value, ListConfig):
+    if isinstance(value, ListConfig) and each:
         yield from ((f"{path}[{i}]", item) for i, item in enumerate(value))
+    elif not each or is_number(value):  # a net whose `hidden` is one size, not a list
+        yield path, value
 
 
 def check_steps_per_call(cfg: DictConfig) -> None:

@@ -18,6 +18,7 @@ from omegaconf.errors import ConfigKeyError
 from rich.table import Table
 
 from minibatch.checkpoint_file import load_checkpoint
+from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, building
 from minibatch.run_outcome import run_outcome
@@ -87,6 +88,7 @@ def load_trained(ckpt_path: Path, data_overrides: DictConfig | None = None):
             f"the checkpoint's data ({run_cfg.data.get('_target_')}) has no option "
             f"{error.key!r}: check the +data.{error.key}= you gave."
         ) from None
+    check_ranges(data_cfg, DATA_RANGES, node="data.")  # +data.batch_size=0
     datamodule = instantiate(data_cfg, "data")
     datamodule.prepare_data()
     datamodule.setup("validate")

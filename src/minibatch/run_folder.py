@@ -15,6 +15,7 @@ command's config into its `.hydra/`.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -48,7 +49,9 @@ class RunFolder(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         with user_errors_exit():
-            make_folder(config, "hydra.sweep.dir")
+            sweep = make_folder(config, "hydra.sweep.dir")
+        # A sweep whose jobs were all refused (in this process or a launcher's) leaves none.
+        atexit.register(prune, sweep)
 
 
 def check_names(config: DictConfig) -> None:
@@ -103,14 +106,20 @@ def make_folder(config: DictConfig, key: str) -> Path:
 def discard(run: Path) -> None:
     """Remove a refused run's folder and the now-empty folders this process made for it."""
     shutil.rmtree(run, ignore_errors=True)
-    top = next((top for top in made_here if top == run or top in run.parents), None)
-    if top is None or top == run:
+    prune(run.parent)
+
+
+def prune(folder: Path) -> None:
+    """Remove `folder` and its parents while they hold nothing (a sweep's bookkeeping aside)
+    and were made by this process."""
+    top = next((top for top in made_here if top == folder or top in folder.parents), None)
+    if top is None:
         return
-    for folder in run.parents:
-        if {entry.name for entry in folder.iterdir()} - SWEEP_BOOKKEEPING:
-            return  # holds another run (or anything else): kept
-        shutil.rmtree(folder, ignore_errors=True)
-        if folder == top:
+    for candidate in [folder, *folder.parents]:
+        if not candidate.is_dir() or {e.name for e in candidate.iterdir()} - SWEEP_BOOKKEEPING:
+            return  # holds a run (or anything else): kept
+        shutil.rmtree(candidate, ignore_errors=True)
+        if candidate == top:
             return
 
 

@@ -439,6 +439,7 @@ ROWS = [
         "data.shuffle must be true or false",
     ),  # fmt: skip
     ("data-unknown-option", "keys", T, [*TINY, "+data.bogus=1"], "data.bogus is not an option"),
+    ("data-batch-zero", "batch size", T, [*TINY, "data.batch_size=0"], "data.batch_size must be"),
     # Image folders (data=image_folder).
     (
         "images-empty-folder",
@@ -514,6 +515,20 @@ ROWS = [
         "has no option 'path'",
     ),  # fmt: skip
     ("evaluate-ckpt-folder", "checkpoints", E, ["ckpt_path={run}"], "is a folder"),
+    (
+        "evaluate-batch-zero",
+        "batch size",
+        E,
+        ["ckpt_path={good}", "+data.batch_size=0"],
+        "data.batch_size must be",
+    ),  # fmt: skip
+    (
+        "regression-hidden-zero",
+        "model",
+        T,
+        ["data=tiny", "model=regression", "model.hidden=0"],
+        "model.hidden must be a positive",
+    ),  # fmt: skip
     ("export-format-unknown", "export", X, ["ckpt_path={good}", "format=bogus"], "not one of"),
     ("export-ckpt-missing", "export", X, ["ckpt_path={files}/none.ckpt"], "not a file"),
     ("export-no-ckpt", "export", X, [], "ckpt_path has no value"),
