@@ -41,26 +41,22 @@ class Interrupted(Exception):
         return EXIT_CODES.get(self.signum, 128 + self.signum)
 
 
-# What a constructor raises for an option it cannot take (a dropout of 1.5, a size of -1).
-OPTION_ERRORS = (ValueError, TypeError, RuntimeError, ZeroDivisionError)
-
-
 @contextmanager
 def building(key: str) -> Iterator[None]:
-    """Build config entry `key` (data, model, trainer, ...): a wrong option becomes one
-    `UserError` naming the entry, whether Hydra's `instantiate` wrapped it or not."""
+    """Build config entry `key` (data, model, trainer, a logger...): whatever its constructor
+    raises, from a dropout of 1.5 to a tracker's unknown URI, becomes one `UserError` naming
+    the entry. Everything the constructor is given comes from the config; the original
+    traceback is kept as the cause (HYDRA_FULL_ERROR=1 prints it)."""
     try:
         yield
     except UserError:
         raise
-    except InstantiationException as error:
-        cause = error.__cause__
+    except InstantiationException as error:  # Hydra's wrapper around the constructor's error
+        cause = error.__cause__ or error
         if isinstance(cause, UserError):
             raise cause from None
-        if not isinstance(cause, OPTION_ERRORS):
-            raise  # a target that cannot be found, Lightning's refusals: library_errors.py
         raise option_error(key, cause) from cause
-    except OPTION_ERRORS as error:
+    except Exception as error:
         raise option_error(key, error) from error
 
 

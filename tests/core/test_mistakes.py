@@ -330,6 +330,7 @@ ROWS = [
     ("hidden-text", "types", T, [*TINY, "model.hidden=abc"], "model.hidden must be a list"),
     ("dropout-above-one", "model", T, [*TINY, "model.dropout=1.5"], "model.dropout must be"),
     ("model-unknown-option", "keys", T, [*TINY, "+model.bogus=3"], "not an option of"),
+    ("model-target-unknown", "options", T, [*TINY, "model._target_=nosuch.Net"], "model cannot"),
     ("weight-decay-negative", "optimizer", T, [*TINY, "optimizer.weight_decay=-1"], "weight_decay"),
     (
         "nesterov-without-momentum",
