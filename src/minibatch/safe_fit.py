@@ -76,6 +76,14 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
         if interrupt.interrupted is None:
             raise
         raise interrupt.interrupted from None
+    except ValueError as error:  # Lightning checks some settings only against the data
+        refused = [key for key in cfg.trainer if f"`{key}`" in str(error)]
+        if trainer.global_step or not refused:
+            raise
+        reason = str(error).strip().split(". ")[0]  # Lightning's first sentence says why
+        raise UserError(
+            f"Lightning refused trainer.{refused[0]} for this data ({reason}): fix that setting."
+        ) from error
     except RuntimeError as error:
         if "state_dict" not in str(error) and "size mismatch" not in str(error):
             raise

@@ -321,6 +321,13 @@ ROWS = [
         "deterministic must",
     ),
     ("nodes-zero", "trainer", T, [*TINY, "trainer.num_nodes=0"], "trainer.num_nodes must be"),
+    (
+        "val-interval-beyond-epoch",
+        "trainer",
+        T,
+        [*TINY, "trainer.val_check_interval=100000"],
+        "Lightning refused trainer.val_check_interval",
+    ),  # fmt: skip
     ("seed-negative", "values", T, [*TINY, "seed=-1"], "seed must be an integer from 0"),
     ("seed-too-large", "values", T, [*TINY, "seed=99999999999"], "seed must be an integer from 0"),
     ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
