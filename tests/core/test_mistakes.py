@@ -531,10 +531,10 @@ ROWS = [
         "data.batch_size must be",
     ),  # fmt: skip
     (
-        "regression-hidden-zero",
+        "hidden-one-size-zero",
         "model",
         T,
-        ["data=tiny", "model=regression", "model.hidden=0"],
+        ["data=tiny", "model.hidden=0"],
         "model.hidden must be a positive",
     ),  # fmt: skip
     ("export-format-unknown", "export", X, ["ckpt_path={good}", "format=bogus"], "not one of"),
