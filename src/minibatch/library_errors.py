@@ -1,20 +1,19 @@
 """The libraries' own ways of saying "your setting is wrong", turned into one `UserError`.
 
 OmegaConf (a `${...}` that does not resolve, a key removed with `~`, a `???` left empty),
-Hydra (a config entry that cannot be built, its cause), Lightning (a `Misconfiguration
-Exception`: the trainer refused a setting) and the operating system (a path that is a file,
-a folder that cannot be written) each raise their own error class with a message that
-already says what is wrong. `as_user_error` recognises them and names the setting, so the
-entry points print one line instead of a traceback; any other exception is a bug and keeps
-its traceback. Lightning is never imported here: an error raised before it was imported
-cannot be Lightning's.
+Lightning (a `MisconfigurationException`: the trainer refused a setting) and the operating
+system (a path that is a file, a folder that cannot be written) each raise their own error
+class with a message that already says what is wrong (what a config entry's constructor
+raises is named by `errors.building`). `as_user_error` recognises them and names the
+setting, so the entry points print one line instead of a traceback; any other exception is
+a bug and keeps its traceback. Lightning is never imported here: an error raised before it
+was imported cannot be Lightning's.
 """
 
 from __future__ import annotations
 
 import sys
 
-from hydra.errors import InstantiationException
 from omegaconf.errors import (
     ConfigAttributeError,
     ConfigKeyError,
@@ -54,17 +53,6 @@ def as_user_error(error: BaseException) -> UserError | None:
     """The one-sentence `UserError` a library error stands for, or None for a bug."""
     if isinstance(error, UserError):
         return error
-    if isinstance(error, InstantiationException):
-        if isinstance(error.__cause__, UserError | OmegaConfBaseException):
-            return as_user_error(error.__cause__)
-        if "locating target" in str(error):
-            return UserError(
-                f"a config entry names code that cannot be found ({first_line(error)}): check "
-                "its _target_."
-            )
-        if is_trainer_refusal(error.__cause__):
-            return as_user_error(error.__cause__)
-        return None
     if isinstance(error, OmegaConfBaseException):
         return config_error(error)
     if is_trainer_refusal(error):

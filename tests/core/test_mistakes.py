@@ -729,7 +729,7 @@ def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):
 
 
 def test_full_error_shows_the_traceback_of_a_library_error(tmp_path):
-    """HYDRA_FULL_ERROR=1 prints the traceback under the one line (here: Lightning's own)."""
+    """HYDRA_FULL_ERROR=1 prints the traceback above the one line (here: Lightning's own)."""
     args = command_line([*TINY, "trainer.strategy=bogus"], tmp_path)
     commands = [{"script": str(REPO_ROOT / T), "cwd": str(tmp_path), "args": args,
                  "env": {"HYDRA_FULL_ERROR": "1"}}]  # fmt: skip
