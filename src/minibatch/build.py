@@ -15,24 +15,34 @@ from omegaconf import DictConfig
 from torch import nn
 
 from minibatch.data_spec import DataSpec
-from minibatch.errors import UserError, unwrapped_user_errors
+from minibatch.errors import UserError, building
 from minibatch.group_size import group_size
 from minibatch.grouped_steps import GroupedStepsModule, group_training_batches
+from minibatch.option_types import check_options
 from minibatch.task_module import TaskModule
 
 
-def instantiate_named(group: DictConfig | None) -> list:
+def instantiate(entry: DictConfig, key: str, **kwargs):
+    """Build config entry `key`: its options checked first, a wrong one refused in one sentence."""
+    check_options(entry, key)
+    with building(key):
+        return hydra.utils.instantiate(entry, **kwargs)
+
+
+def instantiate_named(group: DictConfig | None, key: str) -> list:
     """Instantiate every entry of a {name: {_target_: ...}} group (callbacks, loggers)."""
     if not group:
         return []
-    entries = [entry for entry in group.values() if entry and "_target_" in entry]  # null: off
-    return [hydra.utils.instantiate(entry) for entry in entries]
+    return [
+        instantiate(entry, f"{key}.{name}")
+        for name, entry in group.items()
+        if entry and "_target_" in entry  # null: off
+    ]
 
 
 def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
     """The configured net, sized by the data's spec: sizes are never typed twice."""
-    with unwrapped_user_errors():
-        make_net = hydra.utils.instantiate(model_cfg, _partial_=True)
+    make_net = instantiate(model_cfg, "model", _partial_=True)
     net_class = make_net.func
     kinds = getattr(net_class, "input_kinds", ("features",))
     if spec.input_kind not in kinds:
@@ -40,14 +50,13 @@ def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
             f"{net_class.__name__} reads {' or '.join(kinds)}, not {spec.input_kind}: "
             "use model=mlp, which reads every kind of input."
         )
-    with unwrapped_user_errors():
+    with building("model"):
         return make_net(spec)
 
 
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
     """The configured DataModule; its training batches come grouped when `group_size` > 1."""
-    with unwrapped_user_errors():
-        datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule = instantiate(cfg.data, "data")
     if not isinstance(datamodule, L.LightningDataModule):
         raise UserError(
             f"data._target_ built a {type(datamodule).__name__}, not a LightningDataModule."
@@ -64,16 +73,16 @@ def build_module(cfg: DictConfig, spec: DataSpec | None = None) -> TaskModule:
     scheduler, loss = cfg.get("scheduler"), cfg.get("loss")
     return module_class(
         net=functools.partial(build_net, cfg.model),
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
-        scheduler=hydra.utils.instantiate(scheduler) if scheduler else None,
-        loss=hydra.utils.instantiate(loss) if isinstance(loss, DictConfig) else loss,
+        optimizer=instantiate(cfg.optimizer, "optimizer"),
+        scheduler=instantiate(scheduler, "scheduler") if scheduler else None,
+        loss=instantiate(loss, "loss") if isinstance(loss, DictConfig) else loss,
         spec=spec,
     )
 
 
 def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
     """The configured loggers; an empty list means no logging."""
-    return instantiate_named(logger_cfg)
+    return instantiate_named(logger_cfg, "logger")
 
 
 def build_trainer(cfg: DictConfig, loggers: list[Logger]) -> L.Trainer:
@@ -83,11 +92,11 @@ def build_trainer(cfg: DictConfig, loggers: list[Logger]) -> L.Trainer:
     configured bar (summary), and `logger=none` the learning-rate monitor, instead of
     failing: Lightning refuses either pair.
     """
-    callbacks = instantiate_named(cfg.get("callbacks"))
+    callbacks = instantiate_named(cfg.get("callbacks"), "callbacks")
     if not loggers:
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
     if not cfg.trainer.get("enable_progress_bar", True):
         callbacks = [c for c in callbacks if not isinstance(c, ProgressBar)]
     if not cfg.trainer.get("enable_model_summary", True):
         callbacks = [c for c in callbacks if not isinstance(c, ModelSummary)]
-    return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    return instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False)

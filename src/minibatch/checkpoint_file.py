@@ -24,6 +24,11 @@ UNREADABLE = (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError
 
 def load_checkpoint(path: Path) -> dict:
     """The checkpoint's contents (tensors and plain data only), or one `UserError` sentence."""
+    if path.is_dir():
+        raise UserError(
+            f"ckpt_path={path} is a folder: give a .ckpt file in it, for example "
+            f"{path}/checkpoints/last.ckpt."
+        )
     if not path.is_file():
         raise UserError(
             f"ckpt_path={path} is not a file: give the path of a .ckpt, for example "

@@ -2,22 +2,26 @@
 
 - Known noise is silenced: Lightning's advertisements and two warnings that say nothing to
   a user of this template.
-- A `UserError` (raised directly, or inside a Hydra `instantiate`) becomes one red line on
-  stderr and exit code 2, not a 40-line traceback.
+- A `UserError` (raised directly, or a library error that stands for one: see
+  library_errors.py) becomes one red line on stderr and exit code 2, not a 40-line
+  traceback. `HYDRA_FULL_ERROR=1` prints the traceback of the library error first, as it
+  does for Hydra's own errors.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hydra.errors import InstantiationException
 from rich.console import Console
+from rich.markup import escape
 
-from minibatch.errors import UserError
+from minibatch.library_errors import as_user_error
 
 IGNORED_WARNINGS = (
     r".*isinstance\(treespec, LeafSpec\).*",  # a deprecation inside Lightning itself
@@ -57,14 +61,15 @@ def say(message: str) -> None:
 
 @contextmanager
 def user_errors_exit() -> Iterator[None]:
-    """Turn a `UserError` into one line on stderr and exit code 2."""
+    """Turn a `UserError` (or a library error that stands for one) into one line, exit 2."""
     try:
         yield
-    except UserError as error:
-        say(f"[bold red]error:[/] {error}")
-        sys.exit(2)
-    except InstantiationException as error:  # raised outside `unwrapped_user_errors`
-        if not isinstance(error.__cause__, UserError):
+    except Exception as error:
+        mistake = as_user_error(error)
+        if mistake is None:
             raise
-        say(f"[bold red]error:[/] {error.__cause__}")
+        cause = error if mistake is not error else error.__cause__
+        if os.environ.get("HYDRA_FULL_ERROR") == "1" and cause is not None:
+            traceback.print_exception(cause)
+        say(f"[bold red]error:[/] {escape(str(mistake))}")
         sys.exit(2)

@@ -5,7 +5,8 @@ line on stderr and a non-zero exit, instead of a traceback, so its message must 
 sentence that says what went wrong and what to do. `Diverged` and `Interrupted` are raised
 by the callbacks of `divergence.py` and `interruption.py`; `run_outcome.py` decides what
 each leaves behind. They live here, apart from their callbacks, so that the entry points
-can handle them without importing Lightning first.
+can handle them without importing Lightning first. `building` names the config entry whose
+option a constructor refused.
 """
 
 import signal
@@ -48,11 +49,24 @@ class Interrupted(Exception):
 
 
 @contextmanager
-def unwrapped_user_errors() -> Iterator[None]:
-    """Re-raise a `UserError` that Hydra's `instantiate` wrapped, as itself."""
+def building(key: str) -> Iterator[None]:
+    """Build config entry `key` (data, model, trainer, a logger...): whatever its constructor
+    raises, from a dropout of 1.5 to a tracker's unknown URI, becomes one `UserError` naming
+    the entry. Everything the constructor is given comes from the config; the original
+    traceback is kept as the cause (HYDRA_FULL_ERROR=1 prints it)."""
     try:
         yield
-    except InstantiationException as error:
-        if isinstance(error.__cause__, UserError):
-            raise error.__cause__ from None
+    except UserError:
         raise
+    except InstantiationException as error:  # Hydra's wrapper around the constructor's error
+        cause = error.__cause__ or error
+        if isinstance(cause, UserError):
+            raise cause from None
+        raise option_error(key, cause) from cause
+    except Exception as error:
+        raise option_error(key, error) from error
+
+
+def option_error(key: str, error: BaseException) -> UserError:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return UserError(f"{key} cannot be built from its settings ({reason}): fix that {key} setting.")

@@ -14,11 +14,13 @@ import hydra
 import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError
 from rich.table import Table
 
 from minibatch.checkpoint_file import load_checkpoint
+from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
-from minibatch.errors import UserError, unwrapped_user_errors
+from minibatch.errors import UserError, building
 from minibatch.run_outcome import run_outcome
 from minibatch.saved_config import recompose, same_targets
 from minibatch.train import CONFIG_DIR
@@ -75,10 +77,19 @@ def load_trained(ckpt_path: Path, data_overrides: DictConfig | None = None):
 
     `data_overrides` are the caller's own (`+data.path=other.csv`), never the file's.
     """
+    from minibatch.build import instantiate
+
     checkpoint = read_checkpoint(ckpt_path)
     run_cfg = training_config(ckpt_path, checkpoint)
-    with unwrapped_user_errors():
-        datamodule = hydra.utils.instantiate(OmegaConf.merge(run_cfg.data, data_overrides or {}))
+    try:
+        data_cfg = OmegaConf.merge(run_cfg.data, data_overrides or {})
+    except ConfigKeyError as error:
+        raise UserError(
+            f"the checkpoint's data ({run_cfg.data.get('_target_')}) has no option "
+            f"{error.key!r}: check the +data.{error.key}= you gave."
+        ) from None
+    check_ranges(data_cfg, DATA_RANGES, node="data.")  # +data.batch_size=0
+    datamodule = instantiate(data_cfg, "data")
     datamodule.prepare_data()
     datamodule.setup("validate")
     return load_model(ckpt_path, checkpoint, run_cfg, datamodule), datamodule
@@ -91,10 +102,18 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     quiet_known_noise()
     if cfg.split not in SPLITS:
         raise UserError(f"split={cfg.split} is not one of: {', '.join(SPLITS)}.")
+    if cfg.input_path and not cfg.predict_path:
+        raise UserError(
+            "input_path= gives rows to predict, but no predict_path= to write the predictions "
+            "to: add predict_path=predictions.csv."
+        )
+    if cfg.predict_path:
+        check_output_file("predict_path", cfg.predict_path)
     ckpt_path = Path(cfg.ckpt_path)
     model, datamodule = load_trained(ckpt_path, cfg.data)
-    trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,
-                        enable_checkpointing=False, enable_model_summary=False)  # fmt: skip
+    with building("accelerator"):
+        trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,
+                            enable_checkpointing=False, enable_model_summary=False)  # fmt: skip
     if cfg.input_path:
         loader = datamodule.loader_for_table(cfg.input_path)
         metrics = {}
@@ -113,6 +132,16 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         write_predictions(Path(cfg.predict_path), predictions, targets, model.task.name)
         say(f"[bold]predictions:[/] {cfg.predict_path}")
     return metrics
+
+
+def check_output_file(key: str, path: str) -> None:
+    """Before any work: `path` can become a file (not a folder, no file in its way)."""
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"{key}={path} is a folder: give a file name, for example {path}/out.csv.")
+    blocker = next((p for p in target.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise UserError(f"{key}={path} cannot be written: {blocker} is not a folder.")
 
 
 def evaluation_loader(datamodule, split: str):

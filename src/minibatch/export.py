@@ -21,9 +21,11 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from minibatch.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError
-from minibatch.evaluate import evaluation_loader, load_trained
+from minibatch.evaluate import check_output_file, evaluation_loader, load_trained
+from minibatch.run_outcome import run_outcome
 from minibatch.train import CONFIG_DIR
 
 FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}
@@ -96,9 +98,11 @@ def export(cfg: DictConfig) -> Path:
     quiet_known_noise()
     if cfg.format not in FORMATS:
         raise UserError(f"format={cfg.format} is not one of: {', '.join(FORMATS)}.")
+    check_ranges(cfg, {"opset": optional(POSITIVE_INT)})
     ckpt_path = Path(cfg.ckpt_path)
-    predictor, example = load_predictor(ckpt_path, cfg.get("data"))
     path = Path(cfg.output_path or ckpt_path.with_suffix(FORMATS[cfg.format]))
+    check_output_file("output_path", str(path))
+    predictor, example = load_predictor(ckpt_path, cfg.get("data"))
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         if cfg.format == "onnx":
@@ -118,7 +122,7 @@ def export(cfg: DictConfig) -> Path:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-export` console script)."""
-    with user_errors_exit():
+    with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         export(cfg)
 
 

@@ -37,8 +37,13 @@ class ImageFiles(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         path, label = self.files[index]
-        with Image.open(path) as image:
-            pixels = np.asarray(image.convert(self.mode).resize(self.size[::-1]))
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert(self.mode).resize(self.size[::-1]))
+        except OSError as error:  # not an image, or a truncated one
+            raise UserError(
+                f"{path} is not an image Pillow can read ({error}): remove or replace it."
+            ) from None
         tensor = torch.from_numpy(pixels.copy()).float().div_(255.0)
         tensor = tensor.unsqueeze(0) if tensor.ndim == 2 else tensor.permute(2, 0, 1)
         return tensor, label

@@ -60,9 +60,13 @@ def run_name(data: str | None, model: str | None, batch_size: object,
 def name_of_config(root: DictConfig) -> str:
     """The run name of a composed config that holds its `hydra` node (Hydra's run/sweep dirs)."""
     choices: Mapping = OmegaConf.select(root, "hydra.runtime.choices", default={}) or {}
-    overrides = OmegaConf.select(root, "hydra.overrides.task", default=[]) or []
-    return run_name(choices.get("data"), choices.get("model"),
-                    OmegaConf.select(root, "batch_size", default=None), overrides)  # fmt: skip
+    # The overrides as typed: `batch_size=${nosuch}` is a text here, not a lookup. A value
+    # that does not resolve is check_config's to report, not the folder name's.
+    overrides = OmegaConf.select(root, "hydra.overrides.task", default=None)
+    overrides = OmegaConf.to_container(overrides, resolve=False) if overrides else []
+    batch_size = OmegaConf.select(root, "batch_size", default=None,
+                                  throw_on_resolution_failure=False)  # fmt: skip
+    return run_name(choices.get("data"), choices.get("model"), batch_size, overrides)
 
 
 def register_run_name_resolver() -> None:

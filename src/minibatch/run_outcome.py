@@ -7,35 +7,26 @@
   requeues it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
-- Refused before training (a `UserError`): a run folder this run created is removed, event
-  file included, so TensorBoard shows no empty run; the error itself is printed by entry.py.
+- Refused (a `UserError`, or a library error that stands for one, see library_errors.py):
+  a run folder this run created is removed, event file included, so TensorBoard shows no
+  empty run; one that already holds checkpoints is kept and marked `FAILED`. The error
+  itself is printed by entry.py.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hydra.errors import InstantiationException
-from omegaconf.errors import MissingMandatoryValue
 from rich.markup import escape
 
 from minibatch.entry import say
-from minibatch.errors import Diverged, Interrupted, UserError
+from minibatch.errors import Diverged, Interrupted
+from minibatch.library_errors import as_user_error
 from minibatch.resume import newest_checkpoint, resume_command
-
-
-def is_trainer_refusal(error: BaseException | None) -> bool:
-    """Whether `error` is Lightning refusing a setting (its `MisconfigurationException`).
-
-    Read from the loaded module, so that a run refused before Lightning was imported (a bad
-    value on the command line) never imports it: such an error cannot be Lightning's.
-    """
-    exceptions = sys.modules.get("lightning.fabric.utilities.exceptions")
-    return exceptions is not None and isinstance(error, exceptions.MisconfigurationException)
+from minibatch.run_folder import discard, restore
 
 
 def mark_failed(run: Path, reason: str) -> None:
@@ -77,33 +68,17 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
     except Diverged as error:
         mark_failed(run, str(error))
         raise
-    except UserError:
-        if not resumed and run.is_dir():
-            shutil.rmtree(run, ignore_errors=True)
-        raise
-    except MissingMandatoryValue as error:  # a `???` the command line did not fill
-        if not resumed and run.is_dir():
-            shutil.rmtree(run, ignore_errors=True)
-        raise UserError(
-            f"{error.full_key} has no value: give it on the command line ({error.full_key}=...)."
-        ) from None
-    except InstantiationException as error:
-        cause = error.__cause__
-        if not is_trainer_refusal(cause) and "locating target" not in str(error):
-            mark_failed(run, f"{type(error).__name__}: {error}")
-            raise
-        if not resumed and run.is_dir():
-            shutil.rmtree(run, ignore_errors=True)
-        reason = str(cause if is_trainer_refusal(cause) else error)
-        raise UserError(
-            f"a config entry cannot be built ({reason.strip().splitlines()[0]}): fix that "
-            "setting (for the trainer: the trainer refused its settings)."
-        ) from None
     except Exception as error:
-        if not is_trainer_refusal(error):
+        mistake = as_user_error(error)
+        if mistake is None:  # a bug, not a setting: its traceback is kept
             mark_failed(run, f"{type(error).__name__}: {error}")
             raise
-        if not resumed and run.is_dir():
-            shutil.rmtree(run, ignore_errors=True)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid setting"
-        raise UserError(f"the trainer refused its settings: {first}") from None
+        if resumed:
+            restore(run)  # the resumed run's folder as it was
+        elif any(run.glob("checkpoints/*.ckpt")):
+            mark_failed(run, str(mistake))  # it trained: what it saved is kept, marked
+        elif run.is_dir():
+            discard(run)
+        if mistake is error:
+            raise
+        raise mistake from error

@@ -13,6 +13,7 @@ import lightning as L
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
+from minibatch.before_training import BeforeTraining
 from minibatch.checkpoint_file import load_checkpoint
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
@@ -34,25 +35,50 @@ class RecordOverrides(L.Callback):
 
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
-    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, and
-    one that continues exactly (see resume.py)."""
+    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, one
+    that continues exactly (see resume.py), with training left to do."""
     runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
     checkpoint = resolve_checkpoint(cfg.get("ckpt_path"), runs_dir)
-    if checkpoint is not None and load_checkpoint(checkpoint).get("resumes_exactly") is False:
+    if checkpoint is None:
+        return None
+    saved = load_checkpoint(checkpoint)
+    if saved.get("resumes_exactly") is False:
         boundary = checkpoint.parent / "last.ckpt"
         raise UserError(
             f"{checkpoint} was saved in the middle of an epoch, and this data's training "
             "loader cannot resume there (it has no state_dict): resume from the end of the "
             f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
         )
+    refuse_finished(checkpoint, saved, cfg.trainer)
     return checkpoint
+
+
+def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
+    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
+    at all and exit 0: say so instead."""
+    max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
+    steps = contents.get("global_step", 0)
+    if max_steps not in (-1, None) and steps >= max_steps:
+        raise UserError(
+            f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
+            "larger trainer.max_steps to train on."
+        )
+    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
+    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
+        raise UserError(
+            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
+            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
+            "train on."
+        )
 
 
 def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfig) -> None:
     """Fit like `trainer.fit`, raising `UserError`/`Interrupted` for the run's known failures."""
     checkpoint = checkpoint_to_resume(cfg)
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
-    trainer.callbacks.extend([StopOnDivergence(), interrupt, KeepRandomState(),
+    before = BeforeTraining(cfg.get("optimized_metric"), cfg.get("test", False))
+    trainer.callbacks.extend([before, StopOnDivergence(), interrupt, KeepRandomState(),
                               RecordOverrides(current_overrides())])  # fmt: skip
     try:
         with interrupt.handling_signals(trainer):
@@ -61,6 +87,14 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
         if interrupt.interrupted is None:
             raise
         raise interrupt.interrupted from None
+    except ValueError as error:  # Lightning checks some settings only against the data
+        refused = [key for key in cfg.trainer if f"`{key}`" in str(error)]
+        if trainer.global_step or not refused:
+            raise
+        reason = str(error).strip().split(". ")[0]  # Lightning's first sentence says why
+        raise UserError(
+            f"Lightning refused trainer.{refused[0]} for this data ({reason}): fix that setting."
+        ) from error
     except RuntimeError as error:
         if "state_dict" not in str(error) and "size mismatch" not in str(error):
             raise

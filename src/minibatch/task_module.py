@@ -22,6 +22,7 @@ from torchmetrics import MeanMetric, MinMetric
 
 from minibatch.data_spec import DataSpec, describe
 from minibatch.epoch_axis import epoch_step
+from minibatch.errors import building
 from minibatch.tasks import METRIC_NAMES, get_loss, get_task
 
 NetFactory = Callable[[DataSpec], nn.Module]
@@ -200,14 +201,20 @@ class TaskModule(L.LightningModule):
 
     # Optimisation ---------------------------------------------------------------------------
     def configure_optimizers(self):
-        optimizer = self.optimizer_factory(params=self.parameters())
+        with building("optimizer"):  # torch checks its options here: a negative weight_decay
+            optimizer = self.optimizer_factory(params=self.parameters())
         if self.scheduler_factory is None:
             return optimizer
-        scheduler = self.scheduler_factory(optimizer=optimizer)
+        with building("scheduler"):
+            scheduler = self.scheduler_factory(optimizer=optimizer)
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
         }
+
+    def logged_metric_names(self) -> list[str]:
+        """What this module logs for its task, once its net is built (what may be monitored)."""
+        return ["train/loss", "val/loss", "val/loss_best", *self.val_metrics.keys()]
 
     @staticmethod
     def metric_names() -> list[str]:

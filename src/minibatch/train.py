@@ -63,22 +63,12 @@ def train(cfg: DictConfig) -> RunResult:
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
     fit(trainer, model, datamodule, cfg)  # checkpoints as data, divergence, signals
-    if cfg.test and has_test_split(datamodule):
+    if cfg.test:  # a test split exists: checked before training (before_training.py)
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
     metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
     leave_the_job(launch_environment)  # a sweep's next job starts its own ranks
     return RunResult(metrics, model, datamodule, trainer)
-
-
-def has_test_split(datamodule: object) -> bool:
-    """Whether the DataModule has a test split to evaluate on."""
-    splits = getattr(datamodule, "splits", None)
-    if splits is not None:
-        return "test" in splits
-    from lightning.pytorch.utilities.model_helpers import is_overridden
-
-    return is_overridden("test_dataloader", datamodule)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")

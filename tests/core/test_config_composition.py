@@ -60,7 +60,7 @@ def test_option_composes_and_resolves(compose_config, group, option):
         expected = {"tensorboard": 1, "csv": 1, "all": 2, "none": 0}.get(option, 1)
         assert len(loggers) == expected
     if group == "callbacks":
-        callbacks = instantiate_named(cfg.callbacks)
+        callbacks = instantiate_named(cfg.callbacks, "callbacks")
         assert len(callbacks) == {"default": 6, "none": 0}.get(option, 1), "one file, one callback"
     if group == "trainer" and option in {"default", "cpu"}:
         trainer = hydra.utils.instantiate(cfg.trainer, logger=False, enable_progress_bar=False)

@@ -97,7 +97,7 @@ def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
 
 
 def test_max_steps_counts_optimizer_steps_with_groups(compose_config):
-    result, _ = final_state(compose_config, "steps_per_call=7", "+trainer.max_steps=10")
+    result, _ = final_state(compose_config, "steps_per_call=7", "trainer.max_steps=10")
     assert result.trainer.global_step == 10
 
 

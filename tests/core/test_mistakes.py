@@ -1,31 +1,40 @@
 """Every mistake a clear error: the real command lines, each refused in one sentence.
 
-Each row runs `train.py` or `evaluate.py` as a user would, with one mistake. Every row must
-exit non-zero, print no traceback, say what went wrong, and leave no run folder behind
-(or one marked FAILED). The rows run two at a time: most stop before training, in seconds.
+Each row runs `train.py`, `evaluate.py` or `scripts/export.py` with one mistake, as a user
+types it. Every row must exit non-zero, print no traceback, say what went wrong (a row
+refused by the project: exactly one `error: ...` line, one sentence), and leave nothing
+behind: no run or sweep folder, no event file (or a run folder marked FAILED), no file
+among the prepared inputs. The rows run in forks of one warm process (command_lines.py:
+the same scripts and argv, without the interpreter's start and imports each time), two at
+a time; most stop before training. That mistakes in the config answer before Lightning is
+imported is checked by `test_config_mistakes_answer_before_lightning_is_imported`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import open_dict
 
-from tests.conftest import REPO_ROOT, SEARCH_PATH
+from minibatch.train import train
+from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
 
 pytestmark = pytest.mark.slow
 
-T, E = "train.py", "src/minibatch/evaluate.py"
+T, E, X = "train.py", "src/minibatch/evaluate.py", "scripts/export.py"
 TINY = ("data=tiny", "batch_size=500", "trainer.max_epochs=1", "logger=tensorboard",
         "trainer.enable_progress_bar=false")  # fmt: skip
+CSV = ("data=csv", "data.target=y", "trainer.max_epochs=1")
+IMAGES = ("data=image_folder", "trainer.max_epochs=1")
 
 # (id, class, script, arguments, a fragment the error must contain). {files} is the folder of
-# prepared files, {good} a real checkpoint of a tiny run.
+# prepared files, {good} a real checkpoint of a tiny run (1 epoch), {run} its run folder.
 ROWS = [
     ("unknown-data", "options", T, ["data=nosuchdata"], "Could not find 'data/nosuchdata'"),
     ("unknown-model", "options", T, [*TINY, "model=nosuch"], "Could not find 'model/nosuch'"),
@@ -230,6 +239,309 @@ ROWS = [
         ["ckpt_path={files}/evil_config.ckpt"],
         "other config files",
     ),
+    # Where the run goes: checked and made before Hydra writes (run_folder.py).
+    ("logdir-is-file", "run folder", T, [*TINY, "paths.log_dir={files}/a_file"], "is not a folder"),
+    ("logdir-under-device", "run folder", T, [*TINY, "paths.log_dir=/dev/null/x"], "not a folder"),
+    ("rundir-is-file", "run folder", T, [*TINY, "hydra.run.dir={files}/a_file"], "not a folder"),
+    ("logdir-empty", "run folder", T, [*TINY, "paths.log_dir="], "paths.log_dir is empty"),
+    ("datadir-empty", "run folder", T, [*TINY, "paths.data_dir="], "paths.data_dir is empty"),
+    ("task-name-empty", "run folder", T, [*TINY, "task_name="], "plain folder name"),
+    ("task-name-slash", "run folder", T, [*TINY, "task_name=a/b"], "plain folder name"),
+    ("task-name-dots", "run folder", T, [*TINY, "task_name=.."], "plain folder name"),
+    ("task-name-unresolved", "run folder", T, [*TINY, "task_name=${nosuch}"], "cannot be resolved"),
+    (
+        "evaluate-logdir-is-file",
+        "run folder",
+        E,
+        ["ckpt_path={good}", "paths.log_dir={files}/a_file"],
+        "not a folder",
+    ),  # fmt: skip
+    (
+        "sweep-logdir-is-file",
+        "run folder",
+        T,
+        ["-m", *TINY, "batch_size=10,20", "paths.log_dir={files}/a_file"],
+        "not a folder",
+    ),  # fmt: skip
+    # What the command line says, as typed.
+    (
+        "batch-unresolved",
+        "override syntax",
+        T,
+        [*TINY, "batch_size=${nosuch}"],
+        "batch_size cannot",
+    ),
+    (
+        "batch-unknown-resolver",
+        "override syntax",
+        T,
+        [*TINY, "batch_size=${nosuch:}"],
+        "batch_size",
+    ),
+    ("batch-empty", "override syntax", T, [*TINY, "batch_size="], "batch_size must be a positive"),
+    ("append-existing-key", "override syntax", T, [*TINY, "+batch_size=5"], "++batch_size"),
+    ("delete-data", "override syntax", T, ["~data"], "the config has no data"),
+    ("data-empty-choice", "override syntax", T, ["data="], "Could not find 'data/'"),
+    ("sweep-first-job-refused", "sweeps", T, ["-m", *TINY, "batch_size=0,10"], "batch_size must"),
+    ("sweep-unknown-launcher", "sweeps", T, ["-m", *TINY, "hydra/launcher=nosuch"], "nosuch"),
+    # Trainer keys users touch.
+    ("max-steps-zero", "trainer", T, [*TINY, "trainer.max_steps=0"], "trainer.max_steps must be"),
+    ("precision-unknown", "trainer", T, [*TINY, "trainer.precision=17"], "trainer.precision must"),
+    ("devices-text", "trainer", T, [*TINY, "trainer.devices=abc"], "trainer cannot be built"),
+    (
+        "strategy-unknown",
+        "trainer",
+        T,
+        [*TINY, "trainer.strategy=bogus"],
+        "trainer cannot be built",
+    ),
+    ("accelerator-unknown", "trainer", T, [*TINY, "trainer.accelerator=bogus"], "accelerator"),
+    (
+        "val-every-zero-epochs",
+        "trainer",
+        T,
+        [*TINY, "trainer.check_val_every_n_epoch=0"],
+        "check_val_every_n_epoch must",
+    ),  # fmt: skip
+    ("accumulate-zero", "trainer", T, [*TINY, "trainer.accumulate_grad_batches=0"], "accumulate"),
+    ("clip-negative", "trainer", T, [*TINY, "trainer.gradient_clip_val=-1"], "gradient_clip_val"),
+    ("min-above-max-epochs", "trainer", T, [*TINY, "trainer.min_epochs=5"], "min_epochs=5 is more"),
+    (
+        "val-interval-zero",
+        "trainer",
+        T,
+        [*TINY, "trainer.val_check_interval=0"],
+        "val_check_interval",
+    ),
+    (
+        "deterministic-text",
+        "types",
+        T,
+        [*TINY, "trainer.deterministic=maybe"],
+        "deterministic must",
+    ),
+    ("nodes-zero", "trainer", T, [*TINY, "trainer.num_nodes=0"], "trainer.num_nodes must be"),
+    (
+        "val-interval-beyond-epoch",
+        "trainer",
+        T,
+        [*TINY, "trainer.val_check_interval=100000"],
+        "Lightning refused trainer.val_check_interval",
+    ),  # fmt: skip
+    ("seed-negative", "values", T, [*TINY, "seed=-1"], "seed must be an integer from 0"),
+    ("seed-too-large", "values", T, [*TINY, "seed=99999999999"], "seed must be an integer from 0"),
+    ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
+    ("compile-text", "types", T, [*TINY, "compile=maybe"], "compile must be true or false"),
+    # The net, the optimizer, the scheduler.
+    ("hidden-zero", "model", T, [*TINY, "model.hidden=[0]"], "model.hidden[0] must be a positive"),
+    ("hidden-text", "types", T, [*TINY, "model.hidden=abc"], "model.hidden must be a list"),
+    ("dropout-above-one", "model", T, [*TINY, "model.dropout=1.5"], "model.dropout must be"),
+    ("model-unknown-option", "keys", T, [*TINY, "+model.bogus=3"], "not an option of"),
+    ("model-target-unknown", "options", T, [*TINY, "model._target_=nosuch.Net"], "model cannot"),
+    ("weight-decay-negative", "optimizer", T, [*TINY, "optimizer.weight_decay=-1"], "weight_decay"),
+    (
+        "nesterov-without-momentum",
+        "optimizer",
+        T,
+        [*TINY, "optimizer=sgd", "+optimizer.nesterov=true"],
+        "optimizer cannot be built",
+    ),  # fmt: skip
+    (
+        "step-size-zero",
+        "scheduler",
+        T,
+        [*TINY, "scheduler=step", "scheduler.step_size=0"],
+        "scheduler.step_size must",
+    ),  # fmt: skip
+    (
+        "cosine-length-zero",
+        "scheduler",
+        T,
+        [*TINY, "scheduler=cosine", "scheduler.T_max=0"],
+        "scheduler.T_max must",
+    ),  # fmt: skip
+    # Callbacks and loggers: what they wait for, where they write.
+    (
+        "early-stopping-unlogged-metric",
+        "callbacks",
+        T,
+        [
+            *TINY,
+            "callbacks=[default,early_stopping]",
+            "callbacks.early_stopping.monitor=val/nosuch",
+        ],
+        "never logs",
+    ),  # fmt: skip
+    (
+        "checkpoint-monitors-accuracy-of-regression",
+        "callbacks",
+        T,
+        [*TINY, "callbacks=default", "callbacks.model_checkpoint.monitor=val/acc"],
+        "never logs",
+    ),
+    (
+        "optimized-metric-unlogged",
+        "callbacks",
+        T,
+        [*TINY, "optimized_metric=val/los"],
+        "never logs",
+    ),
+    (
+        "step-loss-every-zero",
+        "callbacks",
+        T,
+        [*TINY, "callbacks=default", "callbacks.step_loss.every=0"],
+        "callbacks.step_loss.every must",
+    ),  # fmt: skip
+    (
+        "checkpoint-dir-is-file",
+        "callbacks",
+        T,
+        [*TINY, "callbacks=default", "callbacks.model_checkpoint.dirpath={files}/a_file/ckpts"],
+        "a_file",
+    ),  # fmt: skip
+    (
+        "tensorboard-dir-is-file",
+        "callbacks",
+        T,
+        [*TINY, "logger.tensorboard.save_dir={files}/a_file"],
+        "a_file",
+    ),  # fmt: skip
+    ("test-without-test-split", "never trains", T, [*TINY, "test=true"], "has no test split"),
+    ("resume-finished", "checkpoints", T, [*TINY, "ckpt_path={good}"], "already trained 1 epoch"),
+    ("resume-folder", "checkpoints", T, [*TINY, "ckpt_path={run}"], "is a folder"),
+    # Tables (data=csv).
+    ("csv-header-only", "data files", T, [*CSV, "data.path={files}/header_only.csv"], "no rows"),
+    ("csv-constant-target", "data files", T, [*CSV, "data.path={files}/constant.csv"], "one value"),
+    ("csv-repeated-column", "data files", T, [*CSV, "data.path={files}/repeated.csv"], "named 'a'"),
+    ("csv-not-utf8", "data files", T, [*CSV, "data.path={files}/random.ckpt"], "not a UTF-8"),
+    ("csv-beyond-float32", "non-finite", T, [*CSV, "data.path={files}/huge.csv"], "finite number"),
+    ("csv-two-rows", "data files", T, [*CSV, "data.path={files}/two_rows.csv"], "too few"),
+    ("csv-folder", "data files", T, [*CSV, "data.path={files}"], "is a folder"),
+    (
+        "csv-target-as-feature",
+        "data files",
+        T,
+        [*CSV, "data.path={files}/good.csv", "data.features=[a,y]"],
+        "also listed",
+    ),  # fmt: skip
+    (
+        "csv-features-text",
+        "types",
+        T,
+        [*CSV, "data.path={files}/good.csv", "data.features=ab"],
+        "data.features must be a list of texts",
+    ),  # fmt: skip
+    (
+        "csv-fraction-text",
+        "types",
+        T,
+        [*CSV, "data.path={files}/good.csv", "data.valid_fraction=abc"],
+        "data.valid_fraction must be",
+    ),  # fmt: skip
+    (
+        "csv-shuffle-text",
+        "types",
+        T,
+        [*CSV, "data.path={files}/good.csv", "data.shuffle=maybe"],
+        "data.shuffle must be true or false",
+    ),  # fmt: skip
+    ("data-unknown-option", "keys", T, [*TINY, "+data.bogus=1"], "data.bogus is not an option"),
+    ("data-batch-zero", "batch size", T, [*TINY, "data.batch_size=0"], "data.batch_size must be"),
+    # Image folders (data=image_folder).
+    (
+        "images-empty-folder",
+        "data files",
+        T,
+        [*IMAGES, "data.root={files}/images_empty"],
+        "two class",
+    ),
+    ("images-one-class", "data files", T, [*IMAGES, "data.root={files}/images_one"], "two class"),
+    ("images-not-images", "data files", T, [*IMAGES, "data.root={files}/images_text"], "two class"),
+    (
+        "images-corrupt-file",
+        "data files",
+        T,
+        [*IMAGES, "data.root={files}/images_bad"],
+        "is not an image",
+    ),  # fmt: skip
+    (
+        "images-size-zero",
+        "data files",
+        T,
+        [*IMAGES, "data.root={files}/images_bad", "data.image_size=[0,0]"],
+        "image_size[0] must",
+    ),
+    (
+        "images-size-number",
+        "types",
+        T,
+        [*IMAGES, "data.root={files}/images_bad", "data.image_size=28"],
+        "data.image_size must",
+    ),
+    # Evaluation and export: inputs and outputs.
+    (
+        "evaluate-input-without-output",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "input_path={files}/good.csv"],
+        "predict_path",
+    ),  # fmt: skip
+    (
+        "evaluate-output-is-folder",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "predict_path={files}"],
+        "is a folder",
+    ),  # fmt: skip
+    (
+        "evaluate-output-under-file",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "predict_path={files}/a_file/p.csv"],
+        "not a folder",
+    ),  # fmt: skip
+    (
+        "evaluate-input-missing",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "input_path={files}/none.csv", "predict_path=p.csv"],
+        "does not exist",
+    ),
+    (
+        "evaluate-accelerator-unknown",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "accelerator=bogus"],
+        "accelerator cannot be built",
+    ),  # fmt: skip
+    (
+        "evaluate-data-option-unknown",
+        "keys",
+        E,
+        ["ckpt_path={good}", "+data.path=x.csv"],
+        "has no option 'path'",
+    ),  # fmt: skip
+    ("evaluate-ckpt-folder", "checkpoints", E, ["ckpt_path={run}"], "is a folder"),
+    (
+        "evaluate-batch-zero",
+        "batch size",
+        E,
+        ["ckpt_path={good}", "+data.batch_size=0"],
+        "data.batch_size must be",
+    ),  # fmt: skip
+    (
+        "hidden-one-size-zero",
+        "model",
+        T,
+        ["data=tiny", "model.hidden=0"],
+        "model.hidden must be a positive",
+    ),  # fmt: skip
+    ("export-format-unknown", "export", X, ["ckpt_path={good}", "format=bogus"], "not one of"),
+    ("export-ckpt-missing", "export", X, ["ckpt_path={files}/none.ckpt"], "not a file"),
+    ("export-no-ckpt", "export", X, [], "ckpt_path has no value"),
+    ("export-output-is-folder", "export", X, ["ckpt_path={good}", "output_path={files}"], "folder"),
+    ("export-opset-text", "export", X, ["ckpt_path={good}", "opset=abc"], "opset must be"),
 ]
 
 
@@ -265,36 +577,96 @@ def craft(good: Path, files: Path) -> None:
     (files / "nan.csv").write_text(rows + "nan,3\n")  # float() reads these as numbers
     (files / "inf.csv").write_text(rows + "1,inf\n")
     (files / "text.csv").write_text(rows + "x,3\n")
+    (files / "huge.csv").write_text(rows + "1e300,3\n")  # a float64, not a float32
+    (files / "header_only.csv").write_text("a,y\n")
+    (files / "two_rows.csv").write_text("a,y\n1,2\n2,3\n")
+    (files / "constant.csv").write_text("a,y\n" + "".join(f"{i},5\n" for i in range(40)))
+    (files / "repeated.csv").write_text("a,a,y\n" + "".join(f"{i},{i},{i}\n" for i in range(40)))
+    (files / "a_file").write_text("a file where a folder is expected\n")
+    image_folders(files)
 
 
-def run(script: str, args: list[str], log_dir: Path) -> subprocess.CompletedProcess:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    env["PYTHONPATH"] = str(REPO_ROOT)  # evaluate.py imports the tiny data's module
-    return subprocess.run(
-        [sys.executable, str(REPO_ROOT / script), SEARCH_PATH, f"paths.log_dir={log_dir}", *args],
-        capture_output=True, text=True, timeout=300, cwd=log_dir, env=env,
+def image_folders(files: Path) -> None:
+    """Image folders: empty, one class, text files only, and two classes with a broken PNG."""
+    from PIL import Image
+
+    (files / "images_empty").mkdir()
+    for name, classes in (("images_one", ["cat"]), ("images_bad", ["cat", "dog"])):
+        for label, folder in enumerate(classes):
+            (files / name / folder).mkdir(parents=True)
+            for i in range(4):
+                Image.new("L", (8, 8), 60 * label + i).save(files / name / folder / f"{i}.png")
+    (files / "images_bad" / "dog" / "broken.png").write_bytes(b"not a png")
+    for folder in ("cat", "dog"):
+        (files / "images_text" / folder).mkdir(parents=True)
+        (files / "images_text" / folder / "notes.txt").write_text("no image here")
+
+
+def fill(arg: str, **paths: Path) -> str:
+    """`{files}` and the like replaced by their path (`${...}` left as typed)."""
+    for name, path in paths.items():
+        arg = arg.replace(f"{{{name}}}", str(path))
+    return arg
+
+
+def command_line(args: list[str], log_dir: Path) -> list[str]:
+    """The arguments as a user types them (flags such as -m first), with the test's own keys."""
+    flags = [a for a in args if a.startswith("-")]
+    overrides = [a for a in args if not a.startswith("-")]
+    own_log_dir = any(a.startswith("paths.log_dir=") for a in args)
+    return [*flags, SEARCH_PATH, *([] if own_log_dir else [f"paths.log_dir={log_dir}"]), *overrides]
+
+
+def run_all(commands: list[dict]) -> list[int]:
+    """Each command's exit code, run by command_lines.py (forks of one warm process)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    runner = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "core" / "command_lines.py")],
+        input=json.dumps(commands), capture_output=True, text=True, env=env, cwd=REPO_ROOT,
+        timeout=1200,
     )  # fmt: skip
+    assert runner.returncode == 0, runner.stderr
+    codes = dict(json.loads(line).values() for line in runner.stdout.splitlines())
+    return [codes[i] for i in range(len(commands))]
+
+
+def trained_checkpoint(root: Path) -> Path:
+    """A real checkpoint of a tiny run (one epoch), trained in-process; it records overrides."""
+    run = root / "train" / "runs" / "good"
+    cfg = compose_train(*TINY, "callbacks=default", "logger=none", "print_config=false")
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(run)
+    (run / ".hydra").mkdir(parents=True)  # a run folder, as resume.py recognises one
+    train(cfg)
+    return run / "checkpoints" / "last.ckpt"
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory) -> dict[str, tuple[subprocess.CompletedProcess, Path, Path]]:
-    """Every row's result, run two at a time."""
+def outcomes(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
+    """Every row's (exit code, stderr, its own folder); and the inputs before and after."""
     root = tmp_path_factory.mktemp("mistakes")
-    files = root / "files"
-    files.mkdir()
-    trained = run(T, [*TINY, "callbacks=default"], root / "good")
-    assert trained.returncode == 0, trained.stderr
-    (good,) = (root / "good").glob("train/runs/*/checkpoints/last.ckpt")
+    files, inputs = root / "inputs" / "files", root / "inputs"
+    files.mkdir(parents=True)
+    good = trained_checkpoint(inputs / "good")
     craft(good, files)
-
-    def one(row):
-        name, _, script, args, _ = row
-        args = [a.format(files=files, good=good) for a in args]
-        return name, (run(script, args, root / name), root / name, files)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, ROWS))
+    before = tree(inputs)
+    commands = []
+    for name, _, script, args, _ in ROWS:
+        args = [fill(a, files=files, good=good, run=good.parent.parent) for a in args]
+        (root / name).mkdir()
+        commands.append({"script": str(REPO_ROOT / script), "cwd": str(root / name),
+                         "args": command_line(args, root / name)})  # fmt: skip
+    codes = run_all(commands)
+    results = {
+        name: (code, (root / name / "stderr.txt").read_text(), root / name)
+        for (name, *_), code in zip(ROWS, codes, strict=True)
+    }
+    results["inputs"] = (before, tree(inputs), files)
+    return results
 
 
 def test_the_table_covers_at_least_50_mistakes():
@@ -304,14 +676,63 @@ def test_the_table_covers_at_least_50_mistakes():
 @pytest.mark.parametrize("row", ROWS, ids=[row[0] for row in ROWS])
 def test_mistake_is_one_clear_error(outcomes, row):
     name, _, script, _, fragment = row
-    result, log_dir, files = outcomes[name]
-    assert result.returncode not in (0, None) and result.returncode > 0, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    assert fragment in result.stderr, result.stderr
-    message = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    if message:
-        assert len(message) == 1 and message[0].rstrip().endswith((".", ")")), message
-    runs = [p for p in log_dir.glob("*/runs/*") if not (p / "FAILED").is_file()]
-    assert runs == [], f"{name} left {runs}"
-    assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"
+    code, stderr, folder = outcomes[name]
+    assert code > 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert fragment in stderr, stderr
+    message = [line for line in stderr.splitlines() if line.startswith("error:")]
+    if code == 2 and "usage:" not in stderr:  # refused by the project, not by Hydra's parser
+        assert len(message) == 1 and message[0].rstrip().endswith((".", ")")), stderr
+    failed = [p for p in folder.glob("**/FAILED")]
+    left = [p for p in folder.rglob("*") if p.is_file() and p.parent != folder
+            and not any(p.is_relative_to(f.parent) for f in failed)]  # fmt: skip
+    assert left == [], f"{name} left {left}"
     assert not Path("/tmp/minibatch-pwned").exists()
+
+
+def test_no_mistake_wrote_among_the_inputs(outcomes):
+    """Checkpoints and tables given to a command are read, never written (export.py once
+    wrote its config into the exported run's .hydra/)."""
+    before, after, files = outcomes["inputs"]
+    assert after == before
+    assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"
+
+
+EARLY = ["batch-zero", "seed-negative", "clip-negative", "hidden-zero", "logdir-is-file",
+         "task-name-slash", "batch-unresolved", "delete-data", "max-steps-zero"]  # fmt: skip
+
+
+def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):
+    """Mistakes in the config's values stop before Lightning (seconds of imports) is loaded:
+    a real `python` that runs train.py for each of these rows, then looks at its modules."""
+    rows = {row[0]: row for row in ROWS}
+    commands = [command_line([fill(a, files=tmp_path) for a in rows[n][3]], tmp_path / n)
+                for n in EARLY]  # fmt: skip
+    (tmp_path / "a_file").write_text("x")
+    probe = (
+        "import json, runpy, sys\n"
+        f"codes = []\nfor args in json.loads({json.dumps(json.dumps(commands))}):\n"
+        f"    sys.argv = [{str(REPO_ROOT / T)!r}, *args]\n"
+        "    try:\n"
+        f"        runpy.run_path({str(REPO_ROOT / T)!r}, run_name='__main__')\n"
+        "    except SystemExit as stop:\n"
+        "        codes.append(stop.code)\n"
+        "print(json.dumps([codes, 'lightning' in sys.modules]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    env.pop("HYDRA_FULL_ERROR", None)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env=env, cwd=tmp_path, timeout=300)  # fmt: skip
+    codes, imported = json.loads(result.stdout.splitlines()[-1])
+    assert codes == [2] * len(EARLY), result.stderr
+    assert not imported, "a config mistake was answered only after Lightning was imported"
+
+
+def test_full_error_shows_the_traceback_of_a_library_error(tmp_path):
+    """HYDRA_FULL_ERROR=1 prints the traceback above the one line (here: Lightning's own)."""
+    args = command_line([*TINY, "trainer.strategy=bogus"], tmp_path)
+    commands = [{"script": str(REPO_ROOT / T), "cwd": str(tmp_path), "args": args,
+                 "env": {"HYDRA_FULL_ERROR": "1"}}]  # fmt: skip
+    assert run_all(commands) == [2]
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert "Traceback" in stderr and "error: trainer cannot be built" in stderr

@@ -109,6 +109,10 @@ class CsvDataModule(InMemoryDataModule):
         for name in [*columns, *self.drop_columns]:
             table.column(name)  # raises with the list of columns when it is not there
         columns = [c for c in columns if c not in self.drop_columns]
+        if self.target in columns:  # the model would be handed the answer
+            raise UserError(
+                f"the target {self.target!r} is also listed in data.features: leave it out."
+            )
         if not columns:
             raise UserError(f"no feature columns are left in {table.path}: check data.features.")
         return columns
@@ -126,7 +130,12 @@ class CsvDataModule(InMemoryDataModule):
 
     def build_splits(self) -> dict[str, TensorPairDataset]:
         table = read_table(self.path, names=self.names, sep=self.sep)
-        table.column(self.target)  # an unknown target is the first thing to report
+        target = table.column(self.target)  # an unknown target is the first thing to report
+        if len(set(target)) < 2:
+            raise UserError(
+                f"column {self.target!r} of {self.path} holds one value only ({target[0]!r}): "
+                "there is nothing to learn; check data.target."
+            )
         self.feature_names = self.feature_columns(table)
         features = np.stack([table.numbers(name) for name in self.feature_names], axis=1)
         self._task = self.requested_task or self.infer_task(table.column(self.target))

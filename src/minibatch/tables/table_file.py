@@ -6,12 +6,15 @@ header-less layout of seed 004's Boston file (then the column names are given).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from minibatch.errors import UserError
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,13 @@ class Table:
                 f"column {name!r} of {self.path} is not numeric (row {row + 1}: {cell!r}); "
                 "fix the value or leave the column out with data.drop_columns."
             ) from None
-        if not np.isfinite(values).all():  # float() reads "nan" and "inf" as numbers
-            row = int(np.flatnonzero(~np.isfinite(values))[0])
+        # float() reads "nan" and "inf" as numbers; past float32's range a value trains as inf.
+        bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
             raise UserError(
                 f"column {name!r} of {self.path} has a value that is not a finite number "
-                f"(row {row + 1}: {cells[row]!r}); fix or remove that row."
+                f"a model can hold (row {row + 1}: {cells[row]!r}); fix or remove that row."
             )
         return values
 
@@ -60,7 +65,10 @@ def is_number(text: str) -> bool:
 
 
 def split_line(line: str, sep: str | None) -> list[str]:
-    return [cell.strip() for cell in line.split(sep)] if sep else line.split()
+    """The cells of one line; with a separator, read as CSV ("1,5" quoted is one cell)."""
+    if not sep:
+        return line.split()
+    return [cell.strip() for cell in next(csv.reader([line], delimiter=sep))]
 
 
 def read_table(path: str | Path, names: list[str] | None = None, sep: str | None = None) -> Table:
@@ -70,15 +78,30 @@ def read_table(path: str | Path, names: list[str] | None = None, sep: str | None
     columns (or col0, col1, ... when not given).
     """
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"data file {path} is a folder: point data.path= at your table file.")
     if not path.is_file():
         raise UserError(f"data file {path} does not exist: point data.path= at your table file.")
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a spreadsheet's byte order mark
+    except UnicodeDecodeError as error:
+        byte = f"byte {error.start} is {error.object[error.start]:#x}"
+        raise UserError(
+            f"{path} is not a UTF-8 text table ({byte}): save it as a UTF-8 CSV file."
+        ) from None
+    lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise UserError(f"{path} is empty: it needs a header row and at least one row of data.")
     sep = sep if sep is not None else ("," if "," in lines[0] else None)
     first = split_line(lines[0], sep)
     has_header = not all(is_number(cell) for cell in first)
     columns = first if has_header else list(names or [f"col{i}" for i in range(len(first))])
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise UserError(
+            f"{path} has more than one column named {', '.join(map(repr, repeated))}: give every "
+            "column its own name in the header."
+        )
     rows = [split_line(line, sep) for line in lines[int(has_header) :]]
     if not rows:
         raise UserError(f"{path} has a header but no rows of data.")

@@ -81,6 +81,8 @@ class SequenceDataModule(SyntheticDataModule):
         super().__init__(train_size, valid_size, data_seed, **loader_options)
         if not 1 <= min_length <= max_length:
             raise UserError("data.min_length must be at least 1 and at most data.max_length.")
+        if not vocab_size >= 2:  # token 0 is the padding
+            raise UserError(f"data.vocab_size must be 2 or more, got {vocab_size!r}.")
         if self.loader == "per_item" and self.collate != "padding":
             raise UserError("sequences have different lengths: use data.collate=padding.")
         self.vocab_size, self.min_length, self.max_length = vocab_size, min_length, max_length
