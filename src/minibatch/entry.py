@@ -1,4 +1,4 @@
-"""What the command-line entry points (train, evaluate) share.
+"""What the command-line entry points (train, evaluate, export) share.
 
 - Known noise is silenced: Lightning's advertisements and two warnings that say nothing to
   a user of this template.
@@ -6,10 +6,13 @@
   library_errors.py) becomes one red line on stderr and exit code 2, not a 40-line
   traceback. `HYDRA_FULL_ERROR=1` prints the traceback of the library error first, as it
   does for Hydra's own errors.
+- The process ends without Python's last garbage collections (`end_quickly`).
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import os
 import sys
@@ -73,3 +76,15 @@ def user_errors_exit() -> Iterator[None]:
             traceback.print_exception(cause)
         say(f"[bold red]error:[/] {escape(str(mistake))}")
         sys.exit(2)
+
+
+def end_quickly() -> None:
+    """Skip the garbage collections Python runs as the process ends.
+
+    They walk every object the imports made (Lightning's alone make some 400,000, torch's
+    compiler and SymPy among them) to find cycles that the operating system frees anyway:
+    about a second of every run. Frozen as the last exit handler, the objects are skipped;
+    everything else about the exit (other exit handlers, closed files, the exit code) is
+    as before.
+    """
+    atexit.register(gc.freeze)

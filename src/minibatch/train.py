@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_plugins.minibatch_submitit.resuming_launcher import register_launchers
 from minibatch.config_checks import check_config
 from minibatch.config_tree import print_config_tree
-from minibatch.entry import quiet_known_noise, say, user_errors_exit
+from minibatch.entry import end_quickly, quiet_known_noise, say, user_errors_exit
 from minibatch.help_text import register_help_resolver
 from minibatch.project_paths import config_dir, project_root
 from minibatch.ranks import is_rank_zero
@@ -27,6 +27,7 @@ register_resolvers(project_root=project_root())
 register_run_name_resolver()
 register_help_resolver(CONFIG_DIR)
 register_launchers()  # hydra/launcher=slurm|local: jobs that resume after a requeue
+end_quickly()  # also for evaluate.py and export.py, which import this module
 
 
 @dataclass

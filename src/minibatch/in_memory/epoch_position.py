@@ -14,7 +14,7 @@ the sampler runs ahead of training by the batches the workers prefetch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
 from torch.utils.data import DataLoader
 
@@ -32,13 +32,10 @@ class ResumableEpoch:
         self.sampler.set_epoch(state["epoch"])
         self._resume_at = state["served"]
 
-    def _counted(self, batches: Callable[[], Iterable]) -> Iterator:
-        """Iterate `batches()` from the restored position (if any), counting what is served."""
+    def _begin_pass(self) -> None:
+        """Start the pass over the epoch at the restored position (if any); count from it."""
         self.sampler.start_at(self._resume_at)
         self._served, self._resume_at = self._resume_at, 0
-        for batch in batches():
-            self._served += 1
-            yield batch
 
 
 class ResumableDataLoader(ResumableEpoch, DataLoader):
@@ -49,4 +46,7 @@ class ResumableDataLoader(ResumableEpoch, DataLoader):
     """
 
     def __iter__(self) -> Iterator:
-        return self._counted(super().__iter__)
+        self._begin_pass()
+        for batch in super().__iter__():
+            self._served += 1
+            yield batch

@@ -34,11 +34,10 @@ class InMemoryLoader(ResumableEpoch):
         return len(self.sampler)
 
     def __iter__(self) -> Iterator:
-        return self._counted(self._batches)
-
-    def _batches(self) -> Iterator:
+        self._begin_pass()
         dataset = self.dataset
         for index in self.sampler:
+            self._served += 1  # the position a checkpoint keeps (epoch_position.py)
             yield dataset[index]
 
 
