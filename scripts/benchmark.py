@@ -21,8 +21,10 @@ and, separately, the start-up: from launching the process to its first training 
     python scripts/benchmark.py --device cuda       # on a GPU
     python scripts/benchmark.py --workloads mnist end-to-end --rounds 5
 
-Templates with the fast path keep their results: tests/test_speed_paths_agree.py checks
-that the losses and weights are the same as one step per call and as the hand loop.
+The fast path keeps the results: tests/core/test_grouped_steps.py checks that the losses
+and weights are those of one step per call and of the hand loop. `--markdown FILE` also
+writes the table as Markdown, the form the README's Speed section shows (a test holds the
+README's table to these columns and rows).
 """
 
 from __future__ import annotations
@@ -267,15 +269,27 @@ def median_after_warmup(runs: list[list[float]]) -> float:
     return statistics.median(times) if times else float("nan")
 
 
-def main() -> None:
+COLUMNS = ("workload", "(a) hand", "(b) stock", "(c) template", "(c) K=1",
+           "(b)/(a)", "(c)/(a)", "(c) K=1 / (a)")  # fmt: skip
+END_TO_END_ROWS = ("end-to-end mnist: whole process", "end-to-end mnist: start-up to first batch")
+DATA_BATCH_SIZES = (1, 50, 10_000)
+WORKLOADS = ("cooking", "mnist", "data", "end-to-end")
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    """The options (a test parses the README's benchmark commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--workloads", nargs="+",
-                        default=["cooking", "mnist", "data", "end-to-end"])  # fmt: skip
+    parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of a, b, c")
     parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (first dropped)")
     parser.add_argument("--data-dir", type=Path, default=CONFIG_DIR.parent / "data")
-    args = parser.parse_args()
+    parser.add_argument("--markdown", type=Path, help="also write the table here, as Markdown")
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     quiet_known_noise()
     import logging
 
@@ -283,44 +297,59 @@ def main() -> None:
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA device is visible to torch.")
-    table = Table(title=f"Training-epoch time, median of {args.rounds} rounds x "
-                  f"{args.epochs - 1} epochs\n{machine_description(device)}")  # fmt: skip
-    columns = ("workload", "(a) hand", "(b) stock", "(c) template", "(c) K=1",
-               "(b)/(a)", "(c)/(a)", "(c) K=1 / (a)")  # fmt: skip
-    for column in columns:
-        table.add_column(column, justify="left" if column == "workload" else "right")
+    title = (f"Training-epoch time, median of {args.rounds} rounds x {args.epochs - 1} epochs; "
+             f"{machine_description(device)}")  # fmt: skip
     with tempfile.TemporaryDirectory() as log_dir:
-        for name in args.workloads:
-            if name == "end-to-end":
-                template, hand = end_to_end(args.rounds, log_dir)
-                (tw, tf), (hw, hf) = ([statistics.median(t) for t in zip(*r, strict=True)]
-                                      for r in (template, hand))  # fmt: skip
-                table.add_row("end-to-end mnist: whole process", f"{hw:.2f} s", "-",
-                              f"{tw:.2f} s", "-", "-", f"{tw / hw:.2f}x", "-")  # fmt: skip
-                table.add_row("end-to-end mnist: start-up to first batch", f"{hf:.2f} s", "-",
-                              f"{tf:.2f} s", "-", "-", f"{tf / hf:.2f}x", "-")  # fmt: skip
-                continue
-            if name == "data":
-                for batch_size in (1, 50, 10_000):
-                    hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
-                    a, c = statistics.median(hand[1:]), statistics.median(template[1:])
-                    table.add_row(f"data only, batch {batch_size}", ms(a), "-", ms(c), "-",
-                                  "-", f"{c / a:.2f}x", "-")  # fmt: skip
-                continue
-            w = workload(name, args.data_dir)
-            if w["overrides"] is None:
-                console.print(f"[yellow]{name}: no data/mnist.pkl.gz, template path skipped[/]")
-            runs = {"a": [], "b": [], "c": [], "k": []}
-            for _ in range(args.rounds):
-                runs["a"].append(hand_epochs(w, device, args.epochs))
-                runs["b"].append(stock_epochs(w, device, args.epochs, log_dir))
-                if w["overrides"] is not None:
-                    runs["c"].append(template_epochs(w, device, args.epochs, log_dir, "auto"))
-                    runs["k"].append(template_epochs(w, device, args.epochs, log_dir, 1))
-            a, b, c, ck = (median_after_warmup(runs[key]) for key in "abck")
-            table.add_row(f"{name}, batch {w['batch_size']}", ms(a), ms(b), ms(c), ms(ck),
-                          f"{b / a:.1f}x", f"{c / a:.2f}x", f"{ck / a:.2f}x")  # fmt: skip
+        rows = [
+            row for name in args.workloads for row in workload_rows(name, args, device, log_dir)
+        ]
+    table = Table(title=title)
+    for column in COLUMNS:
+        table.add_column(column, justify="left" if column == "workload" else "right")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+    if args.markdown:
+        args.markdown.write_text(markdown_table(title, rows))
+
+
+def workload_rows(name: str, args: argparse.Namespace, device: torch.device, log_dir: str) -> list:
+    """The table rows of one workload, one tuple of COLUMNS each."""
+    if name == "end-to-end":
+        template, hand = end_to_end(args.rounds, log_dir)
+        (tw, tf), (hw, hf) = ([statistics.median(t) for t in zip(*r, strict=True)]
+                              for r in (template, hand))  # fmt: skip
+        return [
+            (label, f"{h:.2f} s", "-", f"{t:.2f} s", "-", "-", f"{t / h:.2f}x", "-")  # fmt: skip
+            for label, h, t in zip(END_TO_END_ROWS, (hw, hf), (tw, tf), strict=True)
+        ]
+    if name == "data":
+        rows = []
+        for batch_size in DATA_BATCH_SIZES:
+            hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
+            a, c = statistics.median(hand[1:]), statistics.median(template[1:])
+            rows.append((f"data only, batch {batch_size}", ms(a), "-", ms(c), "-", "-",
+                         f"{c / a:.2f}x", "-"))  # fmt: skip
+        return rows
+    w = workload(name, args.data_dir)
+    if w["overrides"] is None:
+        console.print(f"[yellow]{name}: no data/mnist.pkl.gz, template path skipped[/]")
+    runs = {"a": [], "b": [], "c": [], "k": []}
+    for _ in range(args.rounds):
+        runs["a"].append(hand_epochs(w, device, args.epochs))
+        runs["b"].append(stock_epochs(w, device, args.epochs, log_dir))
+        if w["overrides"] is not None:
+            runs["c"].append(template_epochs(w, device, args.epochs, log_dir, "auto"))
+            runs["k"].append(template_epochs(w, device, args.epochs, log_dir, 1))
+    a, b, c, ck = (median_after_warmup(runs[key]) for key in "abck")
+    return [(f"{name}, batch {w['batch_size']}", ms(a), ms(b), ms(c), ms(ck), f"{b / a:.1f}x",
+             f"{c / a:.2f}x", f"{ck / a:.2f}x")]  # fmt: skip
+
+
+def markdown_table(title: str, rows: list) -> str:
+    """The table as the README shows it: the title line, then a Markdown table."""
+    lines = [f"`{title}`", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)]) + "\n"
 
 
 def ms(seconds: float) -> str:

@@ -1,7 +1,8 @@
 """Train on tiny LitData shards and record which examples each rank saw, in which order.
 
-The shards hold rows (x, y) with x = the row's index, so the recorded inputs name the
-examples. Run as a script for DDP (Lightning starts the other rank by running it again):
+The shards (probe_shards.py) hold rows (x, y) with x = the row's index, so the recorded
+inputs name the examples. Run as a script for DDP (Lightning starts the other rank by
+running it again):
 
     python -m tests.core.stream_probe <shard root> <out dir> <epochs> <devices> <workers>
 
@@ -16,27 +17,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import lightning as L
-import numpy as np
 import torch
 from torch import nn
 
-from minibatch.data_spec import DataSpec
 from minibatch.streaming.datamodule import StreamingDataModule
-from minibatch.streaming.shards import write_spec, write_split
-
-
-def indexed_rows(part: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows `start..stop-1` of the probe data: x = y = the row index."""
-    index = np.arange(*part, dtype=np.float32)[:, None]
-    return index, index
-
-
-def write_probe_shards(root: Path, size: int, rows_per_item: int = 1) -> None:
-    """`size` indexed training rows in small chunks (many chunks to share out), 40 valid."""
-    parts = [(start, min(start + 250, size)) for start in range(0, size, 250)]
-    write_split(root / "train", indexed_rows, parts, rows_per_item, chunk_bytes="1kb")
-    write_split(root / "valid", indexed_rows, [(0, 40)], rows_per_item)
-    write_spec(root, DataSpec(task="regression", input_shape=(1,)), rows_per_item)
 
 
 class Recorder(L.LightningModule):

@@ -5,6 +5,7 @@ through train.py's grouped steps."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
 from collections import Counter
@@ -19,7 +20,8 @@ from minibatch.resume import newest_checkpoint  # noqa: E402
 from minibatch.streaming.datamodule import StreamingDataModule  # noqa: E402
 from tests.conftest import REPO_ROOT  # noqa: E402
 from tests.core.interrupted_runs import interrupted, run, weights  # noqa: E402
-from tests.core.stream_probe import Recorder, SaveAtStep, trainer, write_probe_shards  # noqa: E402
+from tests.core.probe_shards import write_probe_shards  # noqa: E402
+from tests.core.stream_probe import Recorder, SaveAtStep, trainer  # noqa: E402
 
 SIZE = 1000
 
@@ -54,6 +56,14 @@ def test_batch_size_must_hold_whole_items(tmp_path):
     with pytest.raises(UserError, match="multiple of the 8 rows"):
         StreamingDataModule(str(tmp_path), batch_size=20).setup()
     assert sorted(epoch_of(tmp_path, batch_size=16, workers=0)) == list(range(100))
+
+
+def test_writing_shards_leaves_the_process_start_method_as_it_was(tmp_path):
+    """LitData's optimize sets "spawn" for the whole process; a run that writes its shards
+    and then trains would spawn its loader workers (re-importing torch) every epoch."""
+    before = multiprocessing.get_start_method(allow_none=True)
+    write_probe_shards(tmp_path, 10)
+    assert multiprocessing.get_start_method(allow_none=True) == before
 
 
 def test_missing_shards_say_how_to_write_them(tmp_path):

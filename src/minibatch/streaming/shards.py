@@ -14,7 +14,9 @@ Layout of `root`: `train/` and `valid/` (LitData's shards and index.json), `spec
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +63,26 @@ def write_split(
     """
     import litdata
 
-    litdata.optimize(
-        fn=BlockWriter(make_rows, rows_per_item), inputs=parts, output_dir=str(folder),
-        chunk_bytes=chunk_bytes, num_workers=num_workers, mode="overwrite", verbose=False,
-    )  # fmt: skip
+    with start_method_kept():
+        litdata.optimize(
+            fn=BlockWriter(make_rows, rows_per_item), inputs=parts, output_dir=str(folder),
+            chunk_bytes=chunk_bytes, num_workers=num_workers, mode="overwrite", verbose=False,
+        )  # fmt: skip
+
+
+@contextmanager
+def start_method_kept() -> Iterator[None]:
+    """Undo the process-wide start method `litdata.optimize` sets ("spawn").
+
+    Left set, every DataLoader the process makes afterwards (the training run that just
+    wrote its shards) would spawn its workers, each re-importing torch at every epoch,
+    instead of forking them.
+    """
+    before = multiprocessing.get_start_method(allow_none=True)
+    try:
+        yield
+    finally:
+        multiprocessing.set_start_method(before, force=True)
 
 
 def write_spec(root: Path, spec: DataSpec, rows_per_item: int) -> None:
