@@ -88,6 +88,13 @@ ROWS = [
     ("workers-text", "loader", T, [*TINY, "data.num_workers=many"], "num_workers"),
     ("loader-unknown", "loader", T, [*TINY, "data.loader=bogus"], "bogus"),
     ("collate-unknown", "loader", T, [*TINY, "data.collate=bogus"], "bogus"),
+    (
+        "padding-features",
+        "loader",
+        T,
+        [*TINY, "data.loader=per_item", "data.collate=padding"],
+        "use data.collate=default",
+    ),
     ("eval-batch-zero", "loader", T, [*TINY, "data.eval_batch_size=0"], "eval_batch_size"),
     ("accelerator-absent", "values", T, [*TINY, "trainer.accelerator=gpu"], "gpu"),
     ("devices-zero", "values", T, [*TINY, "trainer.devices=0"], "devices=0"),
@@ -671,6 +678,11 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
 
 def test_the_table_covers_at_least_50_mistakes():
     assert len(ROWS) >= 50 and len({row[0] for row in ROWS}) == len(ROWS)
+
+
+def test_the_readme_counts_the_rows_of_this_table():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"runs {len(ROWS)} of them through" in readme
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row[0] for row in ROWS])

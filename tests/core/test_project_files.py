@@ -109,3 +109,12 @@ def test_the_whole_tree_is_ruff_clean(command):
         [sys.executable, "-m", "ruff", *command], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_layout_names_every_core_module():
+    layout = re.search(r"## Layout\n\n```\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
+    core = REPO_ROOT / "src" / "minibatch"
+    modules = [p.name for p in core.glob("*.py") if p.name != "__init__.py"]
+    folders = [f"{p.name}/" for p in core.iterdir() if p.is_dir() and p.name != "__pycache__"]
+    missing = [name for name in modules + folders if name not in layout.group(1)]
+    assert missing == [], f"README's Layout does not name {missing}"

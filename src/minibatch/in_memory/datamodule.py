@@ -116,6 +116,12 @@ class InMemoryDataModule(L.LightningDataModule):
         if not self.splits:
             self.splits = self.build_splits()
             self.spec = self.describe(self.splits["train"])
+            if self.collate == "padding" and self.spec.input_kind != "tokens":
+                raise UserError(
+                    f"data.collate=padding pads token sequences of different lengths; this "
+                    f"data's inputs are {self.spec.input_kind} of one shape: use "
+                    "data.collate=default."
+                )
         device = self._training_device()
         if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
             self.splits = {name: split.to(device) for name, split in self.splits.items()}
