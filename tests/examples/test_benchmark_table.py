@@ -21,7 +21,9 @@ import benchmark  # noqa: E402
 
 SECTION = re.search(r"### Speed\n(.*?)\n## ", (REPO_ROOT / "README.md").read_text(), re.S).group(1)
 TABLES = re.findall(r"(?m)^(\| workload \|.*\n\|[-|]+\n(?:\|.*\n)+)", SECTION)
-COMMANDS = re.findall(r"(?m)^(?:\w+=\S+ )*python scripts/benchmark\.py.*$", SECTION)
+COMMANDS = [
+    c.strip() for c in re.findall(r"(?m)^ *(?:\w+=\S+ )*python scripts/benchmark\.py.*$", SECTION)
+]
 ROW_NAMES = {
     "cooking, batch 10000", "mnist, batch 50", *benchmark.END_TO_END_ROWS,
     *(f"data only, batch {b}" for b in benchmark.DATA_BATCH_SIZES),
