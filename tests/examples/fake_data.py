@@ -21,7 +21,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
     """Gzipped IDX: magic 2051 for (N, 28, 28) uint8 images, 2049 for (N,) uint8 labels."""
     magic = 2051 if array.ndim == 3 else 2049
     header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    return gzip.compress(header + array.astype(np.uint8).tobytes(), mtime=0)
+    return gzip.compress(header + array.astype(np.uint8).tobytes(), compresslevel=1, mtime=0)
 
 
 def fake_mnist_files(n_train: int = 120, n_test: int = 30, seed: int = 0) -> dict[str, bytes]:
