@@ -48,6 +48,11 @@ STEPS = Rule(lambda v: is_int(v) and (v == -1 or v >= 1), "-1 (no limit) or a po
              "1000")  # fmt: skip
 FRACTION = Rule(lambda v: is_number(v) and 0 < v < 1, "a fraction between 0 and 1", "0.2")
 DROPOUT = Rule(lambda v: is_number(v) and 0 <= v < 1, "a probability in [0, 1)", "0.2")
+# Lightning reads a float as a fraction of the epoch and an integer as a count of batches;
+# a float above 1 would silently validate once an epoch. A time ("00:00:10:00") passes on.
+VAL_INTERVAL = Rule(lambda v: isinstance(v, str) or (is_int(v) and v >= 1)
+                    or (isinstance(v, float) and 0 < v <= 1),
+                    "a fraction of the epoch in (0, 1] or a number of batches", "0.5")  # fmt: skip
 SANITY_STEPS = Rule(lambda v: is_int(v) and v >= -1, "-1 (all), 0 or a positive integer", "2")
 
 
@@ -68,7 +73,7 @@ RANGES: dict[str, Rule] = {
     "trainer.max_steps": STEPS,
     "trainer.min_epochs": optional(COUNT),
     "trainer.check_val_every_n_epoch": optional(POSITIVE_INT),
-    "trainer.val_check_interval": optional(POSITIVE),
+    "trainer.val_check_interval": optional(VAL_INTERVAL),
     "trainer.accumulate_grad_batches": POSITIVE_INT,
     "trainer.num_nodes": POSITIVE_INT,
     "trainer.gradient_clip_val": optional(NON_NEGATIVE),

@@ -328,6 +328,7 @@ ROWS = [
         "deterministic must",
     ),
     ("nodes-zero", "trainer", T, [*TINY, "trainer.num_nodes=0"], "trainer.num_nodes must be"),
+    ("val-fraction-above-one", "trainer", T, [*TINY, "trainer.val_check_interval=2.0"], "(0, 1]"),
     (
         "val-interval-beyond-epoch",
         "trainer",
