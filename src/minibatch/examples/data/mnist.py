@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io
 import pickle
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -161,18 +162,21 @@ class MnistDataModule(InMemoryDataModule):
 
     def prepare_data(self) -> None:
         """Verify the source (downloading missing IDX files) and convert it once to tensors."""
-        converted = self.converted_file()
-        if not converted.is_file():
-            save_splits(converted, self.read_source())
+        if not self.converted_file.is_file():
+            save_splits(self.converted_file, self.read_source())
 
     def build_splits(self) -> dict[str, TensorPairDataset]:
-        converted = self.converted_file()
-        if not converted.is_file():  # a node whose prepare_data did not run
+        if not self.converted_file.is_file():  # a node whose prepare_data did not run
             self.prepare_data()
-        return {name: as_tensors(x, y) for name, (x, y) in load_splits(converted).items()}
+        return {name: as_tensors(x, y) for name, (x, y) in load_splits(self.converted_file).items()}
 
+    @cached_property
     def converted_file(self) -> Path:
-        """Where the source's splits are kept as tensors, named by the source's own hash."""
+        """Where the source's splits are kept as tensors, named by the source's own hash.
+
+        Found once per DataModule: prepare_data and build_splits (run one after the other
+        in one process) then read and hash the source once, not twice.
+        """
         pickle_path = self.pickle_file()
         if pickle_path is not None:
             verified_pickle_bytes(pickle_path, self.pickle_sha256)
