@@ -10,7 +10,10 @@ weights are never caught half-updated.
 
 At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
 training loaders' position in the epoch included (Lightning saves it for every loader that
-has `state_dict`; the in-memory ones and LitData's do). The checkpoint records whether it
+has `state_dict`; the in-memory ones and LitData's do). A signal during validation stops
+once the validation has finished (its metrics logged, the epoch's `last.ckpt` written):
+Lightning cannot continue a run stopped in the middle of one (it skipped the rest of that
+epoch's validation and, at an epoch's end, the whole next epoch). The checkpoint records whether it
 continues exactly (`resumes_exactly`): not when the signal came mid-epoch and a training
 loader cannot say where it stopped (a stock DataLoader over a user's Dataset), which then
 resumes from the end of its last finished epoch instead (resume.py).
@@ -58,6 +61,7 @@ class SaveOnInterrupt(L.Callback):
         self.requeue = None  # submitit's handler of the preemption signal, deferred
         self.interrupted: Interrupted | None = None
         self._resumes_exactly = True
+        self._stop_after_validation = False
 
     @contextmanager
     def handling_signals(self, trainer: L.Trainer) -> Iterator[None]:
@@ -92,6 +96,17 @@ class SaveOnInterrupt(L.Callback):
         self._stop_at_next_step(signum)
         handler = self._submitit_handler
         self.requeue = lambda: handler(signum, None)
+
+    def on_validation_batch_end(self, trainer: L.Trainer, *args) -> None:
+        """Hold a signal that came during validation until the validation ends."""
+        if trainer.received_sigterm and not trainer.sanity_checking:
+            trainer._signal_connector.received_sigterm = False
+            self._stop_after_validation = True
+
+    def on_validation_end(self, trainer: L.Trainer, module) -> None:
+        if self._stop_after_validation:
+            self._stop_after_validation = False
+            trainer._signal_connector.received_sigterm = True  # Lightning stops at the next check
 
     def on_save_checkpoint(self, trainer: L.Trainer, module, checkpoint: dict) -> None:
         checkpoint["resumes_exactly"] = self._resumes_exactly

@@ -40,6 +40,21 @@ class SignalAtStep(L.Callback):
             os.kill(os.getpid(), self.signum)
 
 
+class SignalInValidation(L.Callback):
+    """Send SIGTERM to this process at validation batch `batch` of the first validation
+    after `step` steps (the sanity check's excepted)."""
+
+    def __init__(self, step: int, batch: int) -> None:
+        self.step, self.batch, self.sent = step, batch, False
+
+    def on_validation_batch_end(self, trainer: L.Trainer, module, outputs, batch, index) -> None:
+        if trainer.sanity_checking or self.sent or trainer.global_step < self.step:
+            return
+        if index == self.batch:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 def run(folder: Path, *overrides: str) -> RunResult:
     """Train in `folder` (on TINY unless `data=` is given)."""
     data = () if any(o.startswith("data=") for o in overrides) else TINY
@@ -49,10 +64,17 @@ def run(folder: Path, *overrides: str) -> RunResult:
     return train(cfg)
 
 
-def interrupted(folder: Path, step: int, *overrides: str) -> Interrupted:
-    """Train in `folder` until a SIGTERM after `step` steps stops the run."""
+def interrupted(
+    folder: Path, step: int, *overrides: str, validation_batch: int | None = None
+) -> Interrupted:
+    """Train in `folder` until a SIGTERM after `step` steps stops the run (sent at that
+    validation batch of the next validation, if `validation_batch` is given)."""
     signal_at = (f"+callbacks.signal._target_={__name__}.SignalAtStep",
                  f"+callbacks.signal.step={step}")  # fmt: skip
+    if validation_batch is not None:
+        signal_at = (f"+callbacks.signal._target_={__name__}.SignalInValidation",
+                     f"+callbacks.signal.step={step}",
+                     f"+callbacks.signal.batch={validation_batch}")  # fmt: skip
     with pytest.raises(Interrupted) as stop:
         run(folder, *signal_at, *overrides)
     return stop.value

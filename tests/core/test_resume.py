@@ -57,6 +57,34 @@ def test_a_run_stopped_mid_epoch_resumes_where_it_stopped(straight, tmp_path, lo
         assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
 
 
+@pytest.mark.parametrize(
+    ("step", "validation_batch", "options"),
+    [
+        pytest.param(100, None, (), id="during-the-last-step-of-an-epoch"),
+        pytest.param(100, 20, (), id="in-the-middle-of-the-epoch-end-validation"),
+        pytest.param(100, 20, ("callbacks=none",), id="no-last-checkpoint"),
+        pytest.param(100, 20, ("steps_per_call=1", "data.loader=per_item"), id="one-step-a-call"),
+        pytest.param(50, 20, ("trainer.val_check_interval=0.5",), id="mid-epoch-validation"),
+    ],
+)
+def test_a_signal_during_validation_stops_after_it_and_resumes_exactly(
+    tmp_path, step, validation_batch, options
+):
+    """Lightning cannot continue a run stopped inside a validation (it skipped the next
+    epoch): the stop waits for the validation's end, and nothing is lost."""
+    reference = run(tmp_path / "straight", *options)
+    stop = interrupted(tmp_path / "cut", step, *options, validation_batch=validation_batch)
+    assert stop.step == step, "stopped after the validation, before another step"
+    resumed = run(tmp_path / "cut", f"ckpt_path={newest_checkpoint(tmp_path / 'cut')}", *options)
+    assert resumed.trainer.global_step == reference.trainer.global_step == 200
+    assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
+    curves, expected = read_scalars(tmp_path / "cut"), read_scalars(tmp_path / "straight")
+    assert set(curves) == set(expected)
+    for tag in expected:  # the interrupted validation's metrics once, not twice or never
+        assert curves[tag].steps == expected[tag].steps, tag
+        assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
+
+
 def test_a_loader_that_cannot_resume_mid_epoch_resumes_from_the_epoch_boundary(tmp_path):
     """data=plain: a stock DataLoader(shuffle=True) over a Dataset, no state_dict."""
     plain = ("data=plain",)  # 1,200 examples: 120 mini-batches an epoch
