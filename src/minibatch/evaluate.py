@@ -21,6 +21,7 @@ from minibatch.checkpoint_file import load_checkpoint
 from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, building
+from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
 from minibatch.saved_config import recompose, same_targets
 from minibatch.train import CONFIG_DIR
@@ -200,6 +201,7 @@ def write_predictions(
         writer.writerows(zip(*columns.values(), strict=True))
 
 
+@overrides_checked_first
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-evaluate` console script)."""

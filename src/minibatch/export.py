@@ -25,6 +25,7 @@ from minibatch.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError
 from minibatch.evaluate import check_output_file, evaluation_loader, load_trained
+from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
 from minibatch.train import CONFIG_DIR
 
@@ -119,6 +120,7 @@ def export(cfg: DictConfig) -> Path:
     return path
 
 
+@overrides_checked_first
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-export` console script)."""

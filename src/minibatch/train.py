@@ -16,6 +16,7 @@ from minibatch.config_checks import check_config
 from minibatch.config_tree import print_config_tree
 from minibatch.entry import end_quickly, quiet_known_noise, say, user_errors_exit
 from minibatch.help_text import register_help_resolver
+from minibatch.override_syntax import overrides_checked_first
 from minibatch.project_paths import config_dir, project_root
 from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
@@ -72,6 +73,7 @@ def train(cfg: DictConfig) -> RunResult:
     return RunResult(metrics, model, datamodule, trainer)
 
 
+@overrides_checked_first
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""

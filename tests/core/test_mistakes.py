@@ -285,6 +285,31 @@ ROWS = [
         [*TINY, "batch_size=${nosuch:}"],
         "batch_size",
     ),
+    ("override-unclosed-list", "override syntax", T, [*TINY, "batch_size=[1,2"], "close every ["),
+    (
+        "override-equals-unquoted",
+        "override syntax",
+        T,
+        [*TINY, "paths.log_dir=/tmp/a=b"],
+        "(key='a=b')",
+    ),  # fmt: skip
+    ("override-unclosed-quote", "override syntax", T, [*TINY, 'batch_size="50'], "unclosed quote"),
+    ("override-no-key", "override syntax", T, [*TINY, "=3"], "'=3' names no key"),
+    (
+        "override-no-equals",
+        "override syntax",
+        T,
+        [*TINY, "batch_size", "50"],
+        "'batch_size' has no '='",
+    ),
+    ("evaluate-override-no-key", "override syntax", E, ["ckpt_path={good}", "+=4"], "names no key"),
+    (
+        "export-override-unclosed",
+        "override syntax",
+        X,
+        ["ckpt_path={good}", "format=[onnx"],
+        "cannot read the override 'format=[onnx'",
+    ),  # fmt: skip
     ("batch-empty", "override syntax", T, [*TINY, "batch_size="], "batch_size must be a positive"),
     ("append-existing-key", "override syntax", T, [*TINY, "+batch_size=5"], "++batch_size"),
     ("delete-data", "override syntax", T, ["~data"], "the config has no data"),
@@ -711,8 +736,9 @@ def test_no_mistake_wrote_among_the_inputs(outcomes):
     assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"
 
 
-EARLY = ["batch-zero", "seed-negative", "clip-negative", "hidden-zero", "logdir-is-file",
-         "task-name-slash", "batch-unresolved", "delete-data", "max-steps-zero"]  # fmt: skip
+EARLY = ["override-unclosed-list", "batch-zero", "seed-negative", "clip-negative", "hidden-zero",
+         "logdir-is-file", "task-name-slash", "batch-unresolved", "delete-data",
+         "max-steps-zero"]  # fmt: skip
 
 
 def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):
