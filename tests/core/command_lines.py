@@ -5,29 +5,45 @@ stdin, imports what the scripts import (Lightning, torch, Hydra, the project) on
 runs every command in a child forked from that warm process: the script itself as
 `__main__` with `sys.argv` as typed (`runpy`), stdout and stderr into files of its `cwd`,
 its exit code as the interpreter would give it (SystemExit's, or 1 after a traceback). Two
-run at a time; one JSON line per command is printed as it ends. A command line is the same
-as in a shell; what it saves is the interpreter's start and the imports, about four
-seconds a command here. The warm process has run no torch operation, so forking it is safe.
+run at a time; one JSON line per command is printed as it ends (its exit code and seconds).
+A command line is the same as in a shell; what it saves is the interpreter's start and the
+imports, several seconds a command. The warm process has run no torch operation, so forking
+it is safe.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import runpy
 import signal
+import subprocess
 import sys
+import time
 import traceback
-
-import lightning  # noqa: F401  (imported once here, not once per command)
-import torch  # noqa: F401
-
-import minibatch.evaluate  # noqa: F401
-import minibatch.export  # noqa: F401
-import minibatch.train  # noqa: F401
+from pathlib import Path
 
 AT_ONCE = 2
 TIMEOUT_S = 300
+# Imported once, before the forks: what a run imports on its way to training.
+WARM_MODULES = ("lightning", "lightning.pytorch.loggers.tensorboard", "torch",
+                "tensorboard.compat.tensorflow_stub.io.gfile", "torch.utils.tensorboard",
+                "torchmetrics", "minibatch.build", "minibatch.safe_fit", "minibatch.train",
+                "minibatch.evaluate", "minibatch.export")  # fmt: skip
+
+
+def run_all(commands: list[dict], timeout_s: float = 1200) -> list[dict]:
+    """For each command ({"script", "args", "cwd", "env"}), its {"returncode", "seconds"},
+    run by this file in forks of one warm process (from a test)."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    runner = subprocess.run([sys.executable, __file__], input=json.dumps(commands),
+                            capture_output=True, text=True, env=env, cwd=root,
+                            timeout=timeout_s)  # fmt: skip
+    assert runner.returncode == 0, runner.stderr
+    ended = {x["index"]: x for x in map(json.loads, runner.stdout.splitlines())}
+    return [ended[i] for i in range(len(commands))]
 
 
 def run_child(script: str, args: list[str], cwd: str, env: dict[str, str]) -> None:
@@ -35,6 +51,8 @@ def run_child(script: str, args: list[str], cwd: str, env: dict[str, str]) -> No
     code = 1
     try:
         os.environ.update(env)
+        if env.get("PYTHONPATH"):  # as a new interpreter would put it on sys.path
+            sys.path[:0] = env["PYTHONPATH"].split(os.pathsep)
         os.chdir(cwd)
         for fd, name in ((1, "stdout.txt"), (2, "stderr.txt")):
             os.dup2(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
@@ -59,9 +77,11 @@ def run_child(script: str, args: list[str], cwd: str, env: dict[str, str]) -> No
 
 
 def main() -> None:
+    for name in WARM_MODULES:
+        importlib.import_module(name)
     commands = json.load(sys.stdin)
     os.environ.pop("HYDRA_FULL_ERROR", None)
-    running: dict[int, int] = {}
+    running: dict[int, tuple[int, float]] = {}
     waiting = list(enumerate(commands))
     while waiting or running:
         while waiting and len(running) < AT_ONCE:
@@ -72,10 +92,11 @@ def main() -> None:
                 run_child(
                     command["script"], command["args"], command["cwd"], command.get("env", {})
                 )
-            running[pid] = index
+            running[pid] = index, time.monotonic()
         pid, status = os.wait()
-        index = running.pop(pid)
-        print(json.dumps({"index": index, "returncode": os.waitstatus_to_exitcode(status)}))
+        index, started = running.pop(pid)
+        code, seconds = os.waitstatus_to_exitcode(status), round(time.monotonic() - started, 2)
+        print(json.dumps({"index": index, "returncode": code, "seconds": seconds}))
         sys.stdout.flush()
 
 

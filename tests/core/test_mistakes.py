@@ -24,6 +24,7 @@ from omegaconf import open_dict
 
 from minibatch.train import train
 from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
+from tests.core.command_lines import run_all
 
 pytestmark = pytest.mark.slow
 
@@ -650,19 +651,6 @@ def command_line(args: list[str], log_dir: Path) -> list[str]:
     return [*flags, SEARCH_PATH, *([] if own_log_dir else [f"paths.log_dir={log_dir}"]), *overrides]
 
 
-def run_all(commands: list[dict]) -> list[int]:
-    """Each command's exit code, run by command_lines.py (forks of one warm process)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    runner = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tests" / "core" / "command_lines.py")],
-        input=json.dumps(commands), capture_output=True, text=True, env=env, cwd=REPO_ROOT,
-        timeout=1200,
-    )  # fmt: skip
-    assert runner.returncode == 0, runner.stderr
-    codes = dict(json.loads(line).values() for line in runner.stdout.splitlines())
-    return [codes[i] for i in range(len(commands))]
-
-
 def trained_checkpoint(root: Path) -> Path:
     """A real checkpoint of a tiny run (one epoch), trained in-process; it records overrides."""
     run = root / "train" / "runs" / "good"
@@ -693,7 +681,7 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
         (root / name).mkdir()
         commands.append({"script": str(REPO_ROOT / script), "cwd": str(root / name),
                          "args": command_line(args, root / name)})  # fmt: skip
-    codes = run_all(commands)
+    codes = [x["returncode"] for x in run_all(commands)]
     results = {
         name: (code, (root / name / "stderr.txt").read_text(), root / name)
         for (name, *_), code in zip(ROWS, codes, strict=True)
@@ -772,6 +760,6 @@ def test_full_error_shows_the_traceback_of_a_library_error(tmp_path):
     args = command_line([*TINY, "trainer.strategy=bogus"], tmp_path)
     commands = [{"script": str(REPO_ROOT / T), "cwd": str(tmp_path), "args": args,
                  "env": {"HYDRA_FULL_ERROR": "1"}}]  # fmt: skip
-    assert run_all(commands) == [2]
+    assert [x["returncode"] for x in run_all(commands)] == [2]
     stderr = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" in stderr and "error: trainer cannot be built" in stderr

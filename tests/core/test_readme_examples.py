@@ -2,22 +2,21 @@
 
 Every fenced block that starts with `# file: <path>` is written to that path in a fresh
 folder; every `python train.py ...` line of that section then runs there (with the folder's
-configs on Hydra's search path and its code importable), so an example that drifts from
-the code fails here.
+configs on Hydra's search path and its code importable; in forks of one warm process, as
+tests/core/command_lines.py runs command lines), so an example that drifts from the code
+fails here.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from tests.conftest import REPO_ROOT
+from tests.core.command_lines import run_all
 
 pytestmark = pytest.mark.slow
 
@@ -46,21 +45,40 @@ def test_the_section_has_an_example_for_each_way_in():
     assert len(COMMAND.findall(SECTION.group(1))) >= 4
 
 
-@pytest.mark.parametrize("command", COMMAND.findall(SECTION.group(1)))
-def test_readme_example_trains(tmp_path, command):
-    written_examples(tmp_path)
-    args = command.split()
-    if not any(arg.startswith("data=") or arg.startswith("experiment=") for arg in args):
+COMMANDS = COMMAND.findall(SECTION.group(1))
+
+
+def trains_built_in_data(command: str) -> bool:
+    return any(a.startswith(("data=", "experiment=")) for a in command.split())
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
+    """Each command's (exit code, stderr, folder): `python train.py ...` in a folder holding
+    the written examples, in forks of one warm process (tests/core/command_lines.py)."""
+    commands, todo = [], [c for c in COMMANDS if trains_built_in_data(c)]
+    for command in todo:
+        folder = tmp_path_factory.mktemp("example")
+        written_examples(folder)
+        args = [*command.split(), f"hydra.searchpath=[file://{folder / 'configs'}]",
+                f"paths.log_dir={folder / 'logs'}",
+                "trainer.enable_progress_bar=false"]  # fmt: skip
+        commands.append({"script": str(REPO_ROOT / "train.py"), "cwd": str(folder),
+                         "args": args, "env": {"PYTHONPATH": str(folder)}})  # fmt: skip
+    ended = run_all(commands)
+    return {
+        command: (x["returncode"], Path(c["cwd"], "stderr.txt").read_text(), Path(c["cwd"]))
+        for command, c, x in zip(todo, commands, ended, strict=True)
+    }
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_example_trains(ran, command):
+    if not trains_built_in_data(command):
         pytest.skip("uses the user's own files (data=csv is tested in test_scaled_target.py)")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "train.py"), *args,
-         f"hydra.searchpath=[file://{tmp_path / 'configs'}]", f"paths.log_dir={tmp_path / 'logs'}",
-         "trainer.enable_progress_bar=false"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    (run,) = (tmp_path / "logs").glob("*/runs/*")
+    code, stderr, folder = ran[command]
+    assert code == 0, stderr[-3000:]
+    (run,) = (folder / "logs").glob("*/runs/*")
     events = EventAccumulator(str(run / "tensorboard"))
     events.Reload()
     losses = [event.value for event in events.Scalars("val/loss")]

@@ -1,5 +1,8 @@
 """Every command of the README's tour runs, as written, with small sizes appended.
 
+Each runs as `python train.py ...` with that argv (forks of one warm process, as the
+mistakes table runs its command lines: tests/core/command_lines.py).
+
 The commands are parsed from the first bash block of `## A short tour`, so an example that
 stops working fails here (and in CI) instead of in a reader's terminal.
 """
@@ -7,13 +10,12 @@ stops working fails here (and in CI) instead of in a reader's terminal.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.core.command_lines import run_all
 
 pytestmark = pytest.mark.slow
 
@@ -31,24 +33,48 @@ def test_the_tour_has_its_commands():
     assert ["--help"] in COMMANDS and any("-m" in c for c in COMMANDS)
 
 
+def extra_options(args: list[str], log_dir: Path) -> list[str]:
+    """The small sizes and the test's log folder, after the command as written."""
+    if args == ["--help"]:
+        return []
+    overrides = " ".join(a for a in args if not a.startswith("-"))
+    small = [s for s in SMALL if s.lstrip("+").split("=")[0] not in overrides]
+    return [f"paths.log_dir={log_dir}", *small]
+
+
+def needs_mnist(args: list[str]) -> bool:
+    return "mnist" in " ".join(args) and not (REPO_ROOT / "data" / "mnist.pkl.gz").is_file()
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> dict[str, tuple[int, str, str, Path]]:
+    """Every tour command's (exit code, stdout, stderr, folder): `python train.py ...` as
+    typed, in forks of one warm process (tests/core/command_lines.py), each in its folder."""
+    root = tmp_path_factory.mktemp("tour")
+    todo = [args for args in COMMANDS if not needs_mnist(args)]
+    commands = []
+    for number, args in enumerate(todo):
+        folder = root / str(number)
+        folder.mkdir()
+        commands.append({"script": str(REPO_ROOT / "train.py"), "cwd": str(folder),
+                         "args": [*args, *extra_options(args, folder)]})  # fmt: skip
+    ended = run_all(commands)
+    return {
+        " ".join(args): (x["returncode"], *(Path(c["cwd"], n).read_text()
+                         for n in ("stdout.txt", "stderr.txt")), Path(c["cwd"]))
+        for args, c, x in zip(todo, commands, ended, strict=True)
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
-def test_tour_command_runs(tmp_path: Path, args: list[str]):
-    if "mnist" in " ".join(args) and not (REPO_ROOT / "data" / "mnist.pkl.gz").is_file():
+def test_tour_command_runs(ran, args: list[str]):
+    if needs_mnist(args):
         pytest.skip("real MNIST not in data/mnist.pkl.gz (this machine has no internet)")
+    code, stdout, stderr, tmp_path = ran[" ".join(args)]
     flags = [a for a in args if a.startswith("-")]
-    overrides = [a for a in args if not a.startswith("-")]
+    assert code == 0, stderr[-3000:]
     if flags == ["--help"]:
-        extra = []
-    else:
-        small = [s for s in SMALL if s.lstrip("+").split("=")[0] not in " ".join(overrides)]
-        extra = [f"paths.log_dir={tmp_path}", *small]
-    result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "train.py"), *flags, *overrides, *extra],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    if flags == ["--help"]:
-        assert "Datasets (data=)" in result.stdout and "experiment=" in result.stdout
+        assert "Datasets (data=)" in stdout and "experiment=" in stdout
         return
     runs = list(tmp_path.glob("*/runs/*/.hydra")) + list(tmp_path.glob("*/multiruns/*/*/.hydra"))
     assert len(runs) == (2 if "-m" in flags else 1), "one run folder per job"
