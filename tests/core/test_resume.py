@@ -17,7 +17,7 @@ from minibatch.sweeps import read_scalars
 from minibatch.train import RunResult
 from tests.core.interrupted_runs import interrupted, run, weights
 
-SLOW = pytest.mark.slow  # worker processes start every epoch
+SLOW = pytest.mark.slow  # worker processes start every epoch; more cases of one path
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -60,11 +60,15 @@ def test_a_run_stopped_mid_epoch_resumes_where_it_stopped(straight, tmp_path, lo
 @pytest.mark.parametrize(
     ("step", "validation_batch", "options"),
     [
-        pytest.param(100, None, (), id="during-the-last-step-of-an-epoch"),
         pytest.param(100, 20, (), id="in-the-middle-of-the-epoch-end-validation"),
-        pytest.param(100, 20, ("callbacks=none",), id="no-last-checkpoint"),
-        pytest.param(100, 20, ("steps_per_call=1", "data.loader=per_item"), id="one-step-a-call"),
-        pytest.param(50, 20, ("trainer.val_check_interval=0.5",), id="mid-epoch-validation"),
+        pytest.param(100, None, (), id="during-the-last-step-of-an-epoch", marks=SLOW),
+        pytest.param(100, 20, ("callbacks=none",), id="no-last-checkpoint", marks=SLOW),
+        pytest.param(
+            100, 20, ("steps_per_call=1", "data.loader=per_item"), id="one-step-a-call", marks=SLOW
+        ),  # fmt: skip
+        pytest.param(
+            50, 20, ("trainer.val_check_interval=0.5",), id="mid-epoch-validation", marks=SLOW
+        ),  # fmt: skip
     ],
 )
 def test_a_signal_during_validation_stops_after_it_and_resumes_exactly(
