@@ -35,13 +35,17 @@ class Interrupted(Exception):
     `requeue`, for a job started by submitit and preempted or timed out: submitit's own
     handler of the signal, deferred until the checkpoint was saved; calling it requeues the
     job (which resumes from that checkpoint, see hydra_plugins/minibatch_submitit/) and exits.
+    `finished`: the signal came once training had nothing left to do (during the last
+    epoch's validation), so there is nothing to resume and nothing to requeue.
     """
 
     def __init__(self, signum: int, checkpoint: Path | None, epoch: int, step: int,
-                 requeue: Callable[[], None] | None = None) -> None:  # fmt: skip
+                 requeue: Callable[[], None] | None = None,
+                 finished: bool = False) -> None:  # fmt: skip
         super().__init__(signal.Signals(signum).name)
         self.signum, self.checkpoint, self.epoch, self.step = signum, checkpoint, epoch, step
-        self.requeue = requeue
+        self.requeue = None if finished else requeue
+        self.finished = finished
 
     @property
     def exit_code(self) -> int:

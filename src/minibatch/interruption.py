@@ -52,6 +52,16 @@ def epoch_has_batches_left(trainer: L.Trainer) -> bool:
     return done < trainer.num_training_batches
 
 
+def training_finished(trainer: L.Trainer) -> bool:
+    """Whether fitting had nothing left to do: `max_steps` taken, or the last epoch ended
+    (Lightning checks a signal once more after an epoch's end, the last one's too)."""
+    loop = trainer.fit_loop
+    steps_done = loop.max_steps not in (-1, None) and trainer.global_step >= loop.max_steps
+    epochs = loop.max_epochs
+    epochs_done = epochs not in (-1, None) and loop.epoch_progress.current.completed >= epochs
+    return steps_done or epochs_done
+
+
 class SaveOnInterrupt(L.Callback):
     """Save a checkpoint where a signal stopped training (see the module docstring)."""
 
@@ -127,4 +137,5 @@ class SaveOnInterrupt(L.Callback):
             trainer.save_checkpoint(checkpoint, weights_only=False)  # the full state
             self._resumes_exactly = True
         self.interrupted = Interrupted(self.signum, checkpoint, trainer.current_epoch,
-                                       trainer.global_step, requeue=self.requeue)  # fmt: skip
+                                       trainer.global_step, requeue=self.requeue,
+                                       finished=training_finished(trainer))  # fmt: skip

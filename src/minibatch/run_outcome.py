@@ -3,8 +3,10 @@
 - Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal (`interrupted.ckpt`),
   and the exact command that resumes from the run's newest checkpoint (that one, mid-epoch,
   or `last.ckpt` when the data's loader cannot resume mid-epoch; see resume.py), exit 143
-  or 130. A submitit job that was preempted or timed out is handed back to submitit, which
-  requeues it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
+  or 130; a signal that came once training had finished (the last validation) says so
+  instead, since there is nothing to resume (and a submitit job is not requeued). A
+  submitit job that was preempted or timed out is handed back to submitit, which requeues
+  it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
 - Refused (a `UserError`, or a library error that stands for one, see library_errors.py):
@@ -41,6 +43,11 @@ def report_interruption(stop: Interrupted, run: Path) -> None:
     saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
     say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
     resume_from = newest_checkpoint(run)
+    if stop.finished:
+        final = f" (the final weights: {escape(str(resume_from))})" if resume_from else ""
+        say(f"training had already finished{final}: nothing left to resume; what came after "
+            "it (the test split with test=true, the summary) did not run")  # fmt: skip
+        return
     if resume_from is None:
         say("no epoch finished yet: start again with the same command")
         return

@@ -13,6 +13,7 @@ import torch
 
 from minibatch.errors import UserError
 from minibatch.resume import newest_checkpoint
+from minibatch.run_outcome import report_interruption
 from minibatch.sweeps import read_scalars
 from minibatch.train import RunResult
 from tests.core.interrupted_runs import interrupted, run, weights
@@ -87,6 +88,20 @@ def test_a_signal_during_validation_stops_after_it_and_resumes_exactly(
     for tag in expected:  # the interrupted validation's metrics once, not twice or never
         assert curves[tag].steps == expected[tag].steps, tag
         assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
+
+
+def test_a_signal_during_the_last_validation_says_training_had_finished(tmp_path, capsys):
+    """Nothing is left to train: no resume command that would be refused ("already trained
+    2 epochs"), and a submitit job would not be requeued."""
+    stop = interrupted(tmp_path, 200, validation_batch=20)
+    assert (stop.step, stop.finished, stop.requeue, stop.exit_code) == (200, True, None, 143)
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    assert torch.load(last, weights_only=True)["global_step"] == 200, "the final weights"
+    capsys.readouterr()
+    report_interruption(stop, tmp_path)
+    said = capsys.readouterr().err
+    assert "training had already finished" in said and str(last) in said, said
+    assert "with: python" not in said, "no resume command"
 
 
 def test_a_loader_that_cannot_resume_mid_epoch_resumes_from_the_epoch_boundary(tmp_path):
