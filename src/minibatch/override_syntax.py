@@ -5,6 +5,8 @@ with its grammar parser's words ("no viable alternative at input '[1,2'"), a lin
 note about HYDRA_FULL_ERROR, and one with no key (`=3`, `+=4`) with a traceback. The
 entry points first read the command line with Hydra's own argument and override parsers,
 so exactly the overrides Hydra would refuse are refused here, saying how to write them.
+The argument parser is `hydra._internal.utils.get_args_parser`, the one `hydra.main` reads
+the command line with (internal to Hydra, hence hydra-core pinned to 1.3 in pyproject.toml).
 """
 
 from __future__ import annotations
