@@ -34,8 +34,8 @@ WARM_MODULES = ("lightning", "lightning.pytorch.loggers.tensorboard", "torch",
 
 
 def run_all(commands: list[dict], timeout_s: float = 1200) -> list[dict]:
-    """For each command ({"script", "args", "cwd", "env"}), its {"returncode", "seconds"},
-    run by this file in forks of one warm process (from a test)."""
+    """For each command ({"script", "args", "cwd", "env"}), its {"returncode", "seconds",
+    "stdout", "stderr"}, run by this file in forks of one warm process (from a test)."""
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
     runner = subprocess.run([sys.executable, __file__], input=json.dumps(commands),
@@ -43,6 +43,9 @@ def run_all(commands: list[dict], timeout_s: float = 1200) -> list[dict]:
                             timeout=timeout_s)  # fmt: skip
     assert runner.returncode == 0, runner.stderr
     ended = {x["index"]: x for x in map(json.loads, runner.stdout.splitlines())}
+    for index, command in enumerate(commands):  # what run_child wrote into the command's cwd
+        for stream in ("stdout", "stderr"):
+            ended[index][stream] = Path(command["cwd"], f"{stream}.txt").read_text()
     return [ended[i] for i in range(len(commands))]
 
 

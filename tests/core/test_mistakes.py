@@ -681,10 +681,9 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
         (root / name).mkdir()
         commands.append({"script": str(REPO_ROOT / script), "cwd": str(root / name),
                          "args": command_line(args, root / name)})  # fmt: skip
-    codes = [x["returncode"] for x in run_all(commands)]
     results = {
-        name: (code, (root / name / "stderr.txt").read_text(), root / name)
-        for (name, *_), code in zip(ROWS, codes, strict=True)
+        name: (x["returncode"], x["stderr"], root / name)
+        for (name, *_), x in zip(ROWS, run_all(commands), strict=True)
     }
     results["inputs"] = (before, tree(inputs), files)
     return results
@@ -760,6 +759,7 @@ def test_full_error_shows_the_traceback_of_a_library_error(tmp_path):
     args = command_line([*TINY, "trainer.strategy=bogus"], tmp_path)
     commands = [{"script": str(REPO_ROOT / T), "cwd": str(tmp_path), "args": args,
                  "env": {"HYDRA_FULL_ERROR": "1"}}]  # fmt: skip
-    assert [x["returncode"] for x in run_all(commands)] == [2]
-    stderr = (tmp_path / "stderr.txt").read_text()
+    (ended,) = run_all(commands)
+    assert ended["returncode"] == 2
+    stderr = ended["stderr"]
     assert "Traceback" in stderr and "error: trainer cannot be built" in stderr

@@ -67,7 +67,7 @@ def ran(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
                          "args": args, "env": {"PYTHONPATH": str(folder)}})  # fmt: skip
     ended = run_all(commands)
     return {
-        command: (x["returncode"], Path(c["cwd"], "stderr.txt").read_text(), Path(c["cwd"]))
+        command: (x["returncode"], x["stderr"], Path(c["cwd"]))
         for command, c, x in zip(todo, commands, ended, strict=True)
     }
 

@@ -60,10 +60,9 @@ def ran(tmp_path_factory) -> dict[str, tuple[int, str, str, Path]]:
                          "args": [*args, *extra_options(args, folder)]})  # fmt: skip
     ended = run_all(commands)
     return {
-        " ".join(args): (x["returncode"], *(Path(c["cwd"], n).read_text()
-                         for n in ("stdout.txt", "stderr.txt")), Path(c["cwd"]))
+        " ".join(args): (x["returncode"], x["stdout"], x["stderr"], Path(c["cwd"]))
         for args, c, x in zip(todo, commands, ended, strict=True)
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
