@@ -23,14 +23,15 @@ from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, building
 from minibatch.evaluation_data import data_inputs, data_on_the_command_line, evaluation_data
-from minibatch.output_paths import check_new_output
+from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
-from minibatch.resume import run_folder_of
 from minibatch.run_outcome import run_outcome
 from minibatch.saved_config import read_description, rebuilt_model_config
 from minibatch.train import CONFIG_DIR
 
 SPLITS = ("train", "valid", "test")
+# What a checkpoint's `data_spec` says of the task it was trained for (not the target's scale).
+SPEC_KEYS = ("task", "input_kind", "input_shape", "num_classes", "num_targets", "vocab_size")
 
 
 def rebuilt_config(
@@ -53,12 +54,27 @@ def inputs_of(ckpt_path: Path, run_cfg: DictConfig, *more: str | None) -> list[P
     return [ckpt_path, *(Path(p) for p in more if p), *data_inputs(run_cfg.data)]
 
 
+def check_same_kind_of_data(ckpt_path: Path, trained: object, spec) -> None:
+    """The data's spec poses the task the checkpoint's `data_spec` says it was trained on."""
+    plain = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    trained = trained if isinstance(trained, Mapping) else {}
+    differ = [f"{key} {plain(trained.get(key))!r} when trained, {plain(value)!r} here"
+              for key, value in spec.to_dict().items()
+              if key in SPEC_KEYS and plain(trained.get(key)) != plain(value)]  # fmt: skip
+    if differ:
+        raise UserError(
+            f"{ckpt_path} does not fit this data and model ({'; '.join(differ)}): evaluate it "
+            "on the data it was trained on."
+        )
+
+
 def load_model(ckpt_path: Path, checkpoint: Mapping, run_cfg: DictConfig, datamodule):
     """The trained LightningModule, its net rebuilt for the data and its weights loaded."""
     from minibatch.build import build_module
     from minibatch.data_spec import describe
 
     spec = describe(datamodule)
+    check_same_kind_of_data(ckpt_path, checkpoint.get("data_spec"), spec)
     model = build_module(run_cfg, spec)
     try:
         model.load_state_dict(checkpoint["state_dict"])
@@ -110,7 +126,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     if cfg.predict_path:
         check_new_output("predict_path", cfg.predict_path,
                          inputs_of(ckpt_path, run_cfg, cfg.input_path),
-                         run_folder_of(ckpt_path))  # fmt: skip
+                         run_folder_holding(ckpt_path))  # fmt: skip
     model, datamodule = build_trained(ckpt_path, checkpoint, run_cfg)
     with building("accelerator"):
         trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,

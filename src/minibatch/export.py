@@ -29,9 +29,8 @@ from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError
 from minibatch.evaluate import build_trained, evaluation_loader, inputs_of, rebuilt_config
 from minibatch.evaluation_data import data_on_the_command_line
-from minibatch.output_paths import check_new_output
+from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
-from minibatch.resume import run_folder_of
 from minibatch.run_outcome import run_outcome
 from minibatch.train import CONFIG_DIR
 
@@ -110,7 +109,7 @@ def export(cfg: DictConfig) -> Path:
     run_cfg = rebuilt_config(ckpt_path, checkpoint, cfg.data, cfg.get("data_group"))
     wanted = cfg.output_path or Path(cfg.paths.output_dir, ckpt_path.stem + FORMATS[cfg.format])
     path = check_new_output("output_path", wanted, inputs_of(ckpt_path, run_cfg),
-                            run_folder_of(ckpt_path))  # fmt: skip
+                            run_folder_holding(ckpt_path))  # fmt: skip
     predictor, example = predictor_of(*build_trained(ckpt_path, checkpoint, run_cfg))
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():

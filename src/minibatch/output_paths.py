@@ -13,6 +13,12 @@ from pathlib import Path
 from minibatch.errors import UserError
 
 
+def run_folder_holding(checkpoint: Path) -> Path | None:
+    """The run folder a checkpoint is in (`<run>/checkpoints/x.ckpt`), if it is in one."""
+    folder = checkpoint.resolve().parent
+    return folder.parent if folder.name == "checkpoints" else None
+
+
 def check_new_output(
     key: str, path: str | Path, inputs: Iterable[Path] = (), run_folder: Path | None = None
 ) -> Path:

@@ -154,6 +154,16 @@ def test_data_options_that_differ_are_given_on_the_command_line(good, tmp_path):
     assert len(out.read_text().splitlines()) == 1 + 300
 
 
+def test_data_that_poses_another_task_than_the_checkpoints_spec_is_refused(good, tmp_path):
+    """A binary classifier's weights fit a regression net of the same sizes: the checkpoint's
+    data spec tells them apart, instead of metrics that mean nothing."""
+    checkpoint = torch.load(good, weights_only=True)
+    checkpoint["data_spec"] = {**checkpoint["data_spec"], "task": "binary", "target_mean": None}
+    torch.save(checkpoint, tmp_path / "binary.ckpt")
+    with pytest.raises(UserError, match="does not fit this data and model .task 'binary' when"):
+        evaluate(evaluation(f"ckpt_path={tmp_path}/binary.ckpt"))
+
+
 def test_data_and_data_keys_on_the_command_line_are_for_the_checkpoints_data():
     from minibatch.evaluation_data import spelled_for_hydra
 
