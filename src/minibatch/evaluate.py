@@ -22,7 +22,12 @@ from minibatch.checkpoint_file import load_checkpoint
 from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, building
-from minibatch.evaluation_data import data_inputs, data_on_the_command_line, evaluation_data
+from minibatch.evaluation_data import (
+    chosen_data_group,
+    data_inputs,
+    data_on_the_command_line,
+    evaluation_data,
+)
 from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
@@ -43,7 +48,7 @@ def rebuilt_config(
     """The checkpoint's training config, composed again from configs/ (never from the file)
     with the command line's `data` options (and `data_group`, else the checkpoint's)."""
     description = read_description(ckpt_path, checkpoint)
-    group = data_group or description.data
+    group = chosen_data_group(data_group, description.data)
     cfg = rebuilt_model_config(ckpt_path, description, group)
     trained_on = (description.data, description.data_options)
     return evaluation_data(cfg, ckpt_path, trained_on, group, data)

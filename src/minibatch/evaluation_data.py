@@ -102,6 +102,15 @@ def unspoken_differences(used: dict, recorded: Mapping, given: Mapping) -> list[
     return differences
 
 
+def chosen_data_group(data_group: str | None, trained_on: str) -> str:
+    """The command line's `data=` option (a plain name of configs/data/), else the run's."""
+    if data_group is None:
+        return trained_on
+    if not PLAIN_NAME.match(str(data_group)):
+        raise UserError(f"data={data_group} is not a plain option name of configs/data/.")
+    return str(data_group)
+
+
 def evaluation_data(
     cfg: DictConfig,
     ckpt_path: Path,
@@ -111,8 +120,6 @@ def evaluation_data(
 ) -> DictConfig:
     """`cfg` with the command line's data options; refused when the checkpoint's run used
     data options that neither the shipped config nor the command line gives."""
-    if not PLAIN_NAME.match(data_group):
-        raise UserError(f"data={data_group} is not a plain option name of configs/data/.")
     given = OmegaConf.to_container(given) if isinstance(given, DictConfig) else dict(given or {})
     try:
         cfg = OmegaConf.merge(cfg, {"data": given})

@@ -164,6 +164,18 @@ def test_data_that_poses_another_task_than_the_checkpoints_spec_is_refused(good,
         evaluate(evaluation(f"ckpt_path={tmp_path}/binary.ckpt"))
 
 
+def test_other_data_is_chosen_on_the_command_line(good, tmp_path):
+    """data=csv (held as data_group) with its options: the run's tiny options do not apply."""
+    table = tmp_path / "table.csv"
+    table.write_text("a,b,y\n" + "".join(f"{i % 7},{i % 5},{3 * (i % 7) - 2 * (i % 5) + 1}\n"
+                                          for i in range(100)))  # fmt: skip
+    data = ["data_group=csv", f"+data.path={table}", "+data.target=y"]
+    metrics = evaluate(evaluation(f"ckpt_path={good}", *data))
+    assert set(metrics) >= {"valid/loss", "valid/r2"}
+    with pytest.raises(UserError, match="data=../tiny is not a plain option name"):
+        evaluate(evaluation(f"ckpt_path={good}", "data_group=../tiny"))
+
+
 def test_data_and_data_keys_on_the_command_line_are_for_the_checkpoints_data():
     from minibatch.evaluation_data import spelled_for_hydra
 

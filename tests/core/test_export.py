@@ -74,6 +74,18 @@ def pytorch_predictions(ckpt: Path, data: dict, inputs: torch.Tensor) -> torch.T
         return model.predict_step((inputs, None), 0)
 
 
+def test_export_runs_in_a_folder_of_its_own_not_the_trained_runs(compose_config, tmp_path):
+    """export.yaml's own hydra.run.dir wins over configs/hydra/default.yaml's, which resumes
+    into the folder of the checkpoint's run (train.py's ckpt_path=)."""
+    ckpt, _ = trained_checkpoint(compose_config, tmp_path)
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("export", overrides=[f"ckpt_path={ckpt}", f"paths.log_dir={tmp_path}"],
+                      return_hydra_config=True)  # fmt: skip
+    run_dir = Path(cfg.hydra.run.dir)
+    assert run_dir.parent == tmp_path / "export" / "runs"
+    assert ckpt.parent.parent not in (run_dir, *run_dir.parents)
+
+
 @pytest.mark.parametrize("fmt", ["torchscript", "onnx"])
 @pytest.mark.parametrize("task", ["regression", "binary"])
 def test_exported_model_matches_the_pytorch_model(compose_config, tmp_path, fmt, task):
