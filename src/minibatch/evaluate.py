@@ -1,10 +1,10 @@
 """Evaluate a checkpoint: `python src/minibatch/evaluate.py ckpt_path=.../last.ckpt split=test`.
 
 The net is rebuilt from configs/ with what the checkpoint describes of its run (its model
-option and their values, checked: saved_config.py), the data from the command line or the
-shipped options of the checkpoint's data group (evaluation_data.py), then the weights are
-loaded. Prints a metrics table; with `predict_path=` also writes the predictions, one row
-per example, into a new file (output_paths.py).
+option and that model's option values, checked: saved_config.py), the data from the command
+line or the shipped options of the checkpoint's data group (evaluation_data.py), then the
+weights are loaded. Prints a metrics table; with `predict_path=` also writes the
+predictions, one row per example, into a new file (output_paths.py).
 """
 
 from __future__ import annotations
