@@ -1,67 +1,86 @@
 """Evaluate a checkpoint: `python src/minibatch/evaluate.py ckpt_path=.../last.ckpt split=test`.
 
-The data and the net are rebuilt from the training config and the data's `DataSpec` that
-`train.py` saves inside every checkpoint, then the weights are loaded. Prints a metrics
-table; with `predict_path=` also writes the predictions, one row per example.
+The net is rebuilt from configs/ with what the checkpoint describes of its run (its model
+option and that model's option values, checked: saved_config.py), the data from the command
+line or the shipped options of the checkpoint's data group (evaluation_data.py), then the
+weights are loaded. Prints a metrics table; with `predict_path=` also writes the
+predictions, one row per example, into a new file (output_paths.py).
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
 
 import hydra
 import torch
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import ConfigKeyError
+from omegaconf import DictConfig
 from rich.table import Table
 
 from minibatch.checkpoint_file import load_checkpoint
 from minibatch.config_checks import DATA_RANGES, check_ranges
 from minibatch.entry import console, quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError, building
+from minibatch.evaluation_data import (
+    chosen_data_group,
+    data_inputs,
+    data_on_the_command_line,
+    evaluation_data,
+)
+from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
-from minibatch.saved_config import recompose, same_targets
+from minibatch.saved_config import read_description, rebuilt_model_config
 from minibatch.train import CONFIG_DIR
 
 SPLITS = ("train", "valid", "test")
+# What a checkpoint's `data_spec` says of the task it was trained for (not the target's scale).
+SPEC_KEYS = ("task", "input_kind", "input_shape", "num_classes", "num_targets", "vocab_size")
 
 
-def read_checkpoint(ckpt_path: Path) -> dict:
-    """A checkpoint of this template: weights, training overrides and data spec (data only)."""
-    checkpoint = load_checkpoint(ckpt_path)
-    if not isinstance(checkpoint.get("run_overrides"), list):
-        raise UserError(
-            f"{ckpt_path} does not record the overrides of its run (written by an older "
-            "version, or not by train.py): retrain it with this version to evaluate it."
-        )
-    return checkpoint
+def rebuilt_config(
+    ckpt_path: Path,
+    checkpoint: Mapping,
+    data: Mapping | None = None,
+    data_group: str | None = None,
+) -> DictConfig:
+    """The checkpoint's training config, composed again from configs/ (never from the file)
+    with the command line's `data` options (and `data_group`, else the checkpoint's)."""
+    description = read_description(ckpt_path, checkpoint)
+    group = chosen_data_group(data_group, description.data)
+    cfg = rebuilt_model_config(ckpt_path, description, group)
+    trained_on = (description.data, description.data_options)
+    return evaluation_data(cfg, ckpt_path, trained_on, group, data)
 
 
-def training_config(ckpt_path: Path, checkpoint: dict) -> DictConfig:
-    """The checkpoint's training config, composed again from configs/ (never from the file)."""
-    # Config folders come from this command's own hydra.searchpath, never from the file.
-    searchpath = list(HydraConfig.get().searchpath) if HydraConfig.initialized() else []
-    search = "[" + ",".join(searchpath) + "]" if searchpath else None
-    run_cfg = recompose(checkpoint["run_overrides"], str(CONFIG_DIR), search)
-    differ = same_targets(run_cfg, checkpoint["run_config"])
+def inputs_of(ckpt_path: Path, run_cfg: DictConfig, *more: str | None) -> list[Path]:
+    """Everything the command reads: the checkpoint, the data's files, `more` given paths."""
+    return [ckpt_path, *(Path(p) for p in more if p), *data_inputs(run_cfg.data)]
+
+
+def check_same_kind_of_data(ckpt_path: Path, trained: object, spec) -> None:
+    """The data's spec poses the task the checkpoint's `data_spec` says it was trained on."""
+    plain = lambda v: list(v) if isinstance(v, (list, tuple)) else v  # noqa: E731
+    trained = trained if isinstance(trained, Mapping) else {}
+    differ = [f"{key} {plain(trained.get(key))!r} when trained, {plain(value)!r} here"
+              for key, value in spec.to_dict().items()
+              if key in SPEC_KEYS and plain(trained.get(key)) != plain(value)]  # fmt: skip
     if differ:
         raise UserError(
-            f"{ckpt_path} was trained with other config files than the ones here "
-            f"({'; '.join(differ)}): evaluate it with the configs it was trained with."
+            f"{ckpt_path} does not fit this data and model ({'; '.join(differ)}): evaluate it "
+            "on the data it was trained on."
         )
-    return run_cfg
 
 
-def load_model(ckpt_path: Path, checkpoint: dict, run_cfg: DictConfig, datamodule):
+def load_model(ckpt_path: Path, checkpoint: Mapping, run_cfg: DictConfig, datamodule):
     """The trained LightningModule, its net rebuilt for the data and its weights loaded."""
     from minibatch.build import build_module
     from minibatch.data_spec import describe
 
     spec = describe(datamodule)
-    model = build_module(OmegaConf.merge(run_cfg, {"steps_per_call": 1}), spec)
+    check_same_kind_of_data(ckpt_path, checkpoint.get("data_spec"), spec)
+    model = build_module(run_cfg, spec)
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
@@ -73,27 +92,25 @@ def load_model(ckpt_path: Path, checkpoint: dict, run_cfg: DictConfig, datamodul
     return model.eval()
 
 
-def load_trained(ckpt_path: Path, data_overrides: DictConfig | None = None):
-    """(trained model, set-up DataModule) of a checkpoint, rebuilt from configs/ alone.
-
-    `data_overrides` are the caller's own (`+data.path=other.csv`), never the file's.
-    """
+def build_trained(ckpt_path: Path, checkpoint: Mapping, run_cfg: DictConfig):
+    """(trained model, set-up DataModule) from the rebuilt config and the checkpoint's weights."""
     from minibatch.build import instantiate
 
-    checkpoint = read_checkpoint(ckpt_path)
-    run_cfg = training_config(ckpt_path, checkpoint)
-    try:
-        data_cfg = OmegaConf.merge(run_cfg.data, data_overrides or {})
-    except ConfigKeyError as error:
-        raise UserError(
-            f"the checkpoint's data ({run_cfg.data.get('_target_')}) has no option "
-            f"{error.key!r}: check the +data.{error.key}= you gave."
-        ) from None
-    check_ranges(data_cfg, DATA_RANGES, node="data.")  # +data.batch_size=0
-    datamodule = instantiate(data_cfg, "data")
+    check_ranges(run_cfg.data, DATA_RANGES, node="data.")  # data.batch_size=0
+    datamodule = instantiate(run_cfg.data, "data")
     datamodule.prepare_data()
     datamodule.setup("validate")
     return load_model(ckpt_path, checkpoint, run_cfg, datamodule), datamodule
+
+
+def load_trained(ckpt_path: Path, data: Mapping | None = None, data_group: str | None = None):
+    """(trained model, set-up DataModule) of a checkpoint, rebuilt from configs/ alone.
+
+    `data` and `data_group` are the caller's own (`{"path": "other.csv"}`), never the file's.
+    """
+    checkpoint = load_checkpoint(ckpt_path)
+    return build_trained(ckpt_path, checkpoint, rebuilt_config(ckpt_path, checkpoint, data,
+                                                               data_group))  # fmt: skip
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
@@ -108,10 +125,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
             "input_path= gives rows to predict, but no predict_path= to write the predictions "
             "to: add predict_path=predictions.csv."
         )
-    if cfg.predict_path:
-        check_output_file("predict_path", cfg.predict_path)
     ckpt_path = Path(cfg.ckpt_path)
-    model, datamodule = load_trained(ckpt_path, cfg.data)
+    checkpoint = load_checkpoint(ckpt_path)
+    run_cfg = rebuilt_config(ckpt_path, checkpoint, cfg.data, cfg.get("data_group"))
+    if cfg.predict_path:
+        check_new_output("predict_path", cfg.predict_path,
+                         inputs_of(ckpt_path, run_cfg, cfg.input_path),
+                         run_folder_holding(ckpt_path))  # fmt: skip
+    model, datamodule = build_trained(ckpt_path, checkpoint, run_cfg)
     with building("accelerator"):
         trainer = L.Trainer(accelerator=cfg.accelerator, devices=1, logger=False,
                             enable_checkpointing=False, enable_model_summary=False)  # fmt: skip
@@ -133,16 +154,6 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         write_predictions(Path(cfg.predict_path), predictions, targets, model.task.name)
         say(f"[bold]predictions:[/] {cfg.predict_path}")
     return metrics
-
-
-def check_output_file(key: str, path: str) -> None:
-    """Before any work: `path` can become a file (not a folder, no file in its way)."""
-    target = Path(path)
-    if target.is_dir():
-        raise UserError(f"{key}={path} is a folder: give a file name, for example {path}/out.csv.")
-    blocker = next((p for p in target.parents if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise UserError(f"{key}={path} cannot be written: {blocker} is not a folder.")
 
 
 def evaluation_loader(datamodule, split: str):
@@ -195,13 +206,14 @@ def write_predictions(
         columns["target"] = targets.reshape(len(targets), -1)[:, 0].tolist()
     columns |= prediction_columns(predictions, task)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as file:
+    with open(path, "x", newline="") as file:  # a new file: never one that appeared meanwhile
         writer = csv.writer(file)
         writer.writerow(columns)
         writer.writerows(zip(*columns.values(), strict=True))
 
 
 @overrides_checked_first
+@data_on_the_command_line
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-evaluate` console script)."""

@@ -2,9 +2,11 @@
 
 Writes the trained model as one file that needs neither this project nor Lightning:
 `format=onnx` (run it with onnxruntime; needs the `export` extra) or `format=torchscript`
-(`torch.jit.load`, also from C++). The data and net are rebuilt from the training config
-saved in the checkpoint with `evaluate.py`'s functions, and the exported model is checked
-against the PyTorch one on a batch of the validation split before the path is printed.
+(`torch.jit.load`, also from C++). The data and net are rebuilt as `evaluate.py` rebuilds
+them (from configs/ and what the checkpoint describes), and the exported model is checked
+against the PyTorch one on a batch of the validation split before the path is printed. The
+file is new: by default in export's own run folder (logs/export/runs/<run>/last.onnx), never
+beside the checkpoint or in the training run's folder (output_paths.py).
 
 The exported model computes what `predict_step` does: it takes a batch of input features
 as the DataModule serves them (float32, shape [batch, features]; any batch size) and
@@ -21,10 +23,13 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from minibatch.checkpoint_file import load_checkpoint
 from minibatch.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.entry import quiet_known_noise, say, user_errors_exit
 from minibatch.errors import UserError
-from minibatch.evaluate import check_output_file, evaluation_loader, load_trained
+from minibatch.evaluate import build_trained, evaluation_loader, inputs_of, rebuilt_config
+from minibatch.evaluation_data import data_on_the_command_line
+from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
 from minibatch.train import CONFIG_DIR
@@ -45,9 +50,8 @@ class Predictor(nn.Module):
         return self.predictions(self.net(x))
 
 
-def load_predictor(ckpt_path: Path, data_overrides: DictConfig | None = None):
-    """(the checkpoint's predictor in eval mode, an example input batch)."""
-    model, datamodule = load_trained(ckpt_path, data_overrides)
+def predictor_of(model, datamodule):
+    """(the trained model's predictor in eval mode, an example input batch)."""
     if model.spec.input_kind == "tokens":
         raise UserError(
             f"{type(datamodule).__name__} feeds token sequences; only nets of feature vectors "
@@ -101,9 +105,12 @@ def export(cfg: DictConfig) -> Path:
         raise UserError(f"format={cfg.format} is not one of: {', '.join(FORMATS)}.")
     check_ranges(cfg, {"opset": optional(POSITIVE_INT)})
     ckpt_path = Path(cfg.ckpt_path)
-    path = Path(cfg.output_path or ckpt_path.with_suffix(FORMATS[cfg.format]))
-    check_output_file("output_path", str(path))
-    predictor, example = load_predictor(ckpt_path, cfg.get("data"))
+    checkpoint = load_checkpoint(ckpt_path)
+    run_cfg = rebuilt_config(ckpt_path, checkpoint, cfg.data, cfg.get("data_group"))
+    wanted = cfg.output_path or Path(cfg.paths.output_dir, ckpt_path.stem + FORMATS[cfg.format])
+    path = check_new_output("output_path", wanted, inputs_of(ckpt_path, run_cfg),
+                            run_folder_holding(ckpt_path))  # fmt: skip
+    predictor, example = predictor_of(*build_trained(ckpt_path, checkpoint, run_cfg))
     path.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         if cfg.format == "onnx":
@@ -121,6 +128,7 @@ def export(cfg: DictConfig) -> Path:
 
 
 @overrides_checked_first
+@data_on_the_command_line
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-export` console script)."""

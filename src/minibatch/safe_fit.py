@@ -20,18 +20,19 @@ from minibatch.errors import UserError
 from minibatch.interruption import SaveOnInterrupt
 from minibatch.random_state import KeepRandomState
 from minibatch.resume import resolve_checkpoint
-from minibatch.saved_config import current_overrides
+from minibatch.saved_config import current_choices
 
 
-class RecordOverrides(L.Callback):
-    """Keep the run's command-line overrides in every checkpoint (see saved_config.py)."""
+class RecordChoices(L.Callback):
+    """Keep the run's config group options (data=csv, model=mlp...) in every checkpoint, as
+    plain data: evaluation rebuilds the model from them (see saved_config.py)."""
 
-    def __init__(self, overrides: list[str] | None) -> None:
-        self.overrides = overrides
+    def __init__(self, choices: dict[str, str | None] | None) -> None:
+        self.choices = choices
 
     def on_save_checkpoint(self, trainer, module, checkpoint: dict) -> None:
-        if self.overrides is not None:
-            checkpoint["run_overrides"] = list(self.overrides)
+        if self.choices is not None:
+            checkpoint["run_choices"] = dict(self.choices)
 
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
@@ -79,7 +80,7 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
     before = BeforeTraining(cfg.get("optimized_metric"), cfg.get("test", False))
     trainer.callbacks.extend([before, StopOnDivergence(), interrupt, KeepRandomState(),
-                              RecordOverrides(current_overrides())])  # fmt: skip
+                              RecordChoices(current_choices())])  # fmt: skip
     try:
         with interrupt.handling_signals(trainer):
             trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)

@@ -94,8 +94,9 @@ class TaskModule(L.LightningModule):
     # `compile=true`: the torch.compile backend the net is compiled with once built.
     compile_backend: str | None = None
 
-    # The composed config of the run, kept in its checkpoints with the data's spec so that
-    # evaluation rebuilds the same data and net (see evaluate.py). Both are plain data.
+    # The resolved config of the run, kept in its checkpoints with the data's spec: plain data
+    # that describes the run. Evaluation reads only its model options (checked against the
+    # shipped config) and loss name from it, never a path, URL or `_target_` (saved_config.py).
     run_config: dict | None = None
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:

@@ -32,19 +32,25 @@ def trained_csv(compose_config, tmp_path):
     return result, f"{cfg.paths.output_dir}/checkpoints/last.ckpt", table
 
 
+def its_data(table) -> tuple[str, str]:
+    """The csv data options, given on the command line (a checkpoint's are never applied)."""
+    return f"+data.path={table}", "+data.target=label"
+
+
 def test_evaluate_reproduces_the_final_validation_metrics(trained_csv):
-    result, checkpoint, _ = trained_csv
-    metrics = evaluate(evaluation(f"ckpt_path={checkpoint}", "split=valid", "accelerator=cpu"))
+    result, checkpoint, table = trained_csv
+    metrics = evaluate(evaluation(f"ckpt_path={checkpoint}", "split=valid", "accelerator=cpu",
+                                  *its_data(table)))  # fmt: skip
     assert metrics["valid/loss"] == pytest.approx(result.metrics["val/loss"], rel=1e-5)
     assert metrics["valid/acc"] == pytest.approx(result.metrics["val/acc"], rel=1e-5)
-    train_metrics = evaluate(evaluation(f"ckpt_path={checkpoint}", "split=train"))
+    train_metrics = evaluate(evaluation(f"ckpt_path={checkpoint}", "split=train", *its_data(table)))
     assert train_metrics["train/acc"] > 0.8
 
 
 def test_predictions_file_has_one_row_per_example(trained_csv, tmp_path):
-    result, checkpoint, _ = trained_csv
+    result, checkpoint, table = trained_csv
     out = tmp_path / "predictions.csv"
-    evaluate(evaluation(f"ckpt_path={checkpoint}", f"predict_path={out}"))
+    evaluate(evaluation(f"ckpt_path={checkpoint}", f"predict_path={out}", *its_data(table)))
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(result.datamodule.splits["valid"])
     assert set(rows[0]) == {"row", "target", "predicted_class", "probability"}
@@ -58,7 +64,7 @@ def test_predict_for_a_new_table_of_inputs(trained_csv, tmp_path):
     inputs.write_text("c,b,a\n0,3,3\n0,-3,-3\n")  # columns in another order, no label
     out = tmp_path / "new.csv"
     assert evaluate(evaluation(f"ckpt_path={checkpoint}", f"input_path={inputs}",
-                               f"predict_path={out}")) == {}  # fmt: skip
+                               f"predict_path={out}", *its_data(table))) == {}  # fmt: skip
     rows = list(csv.DictReader(out.open()))
     assert [r["predicted_class"] for r in rows] == ["1", "0"], "a + b > 0 is 'yes' (class 1)"
 
@@ -68,7 +74,7 @@ def test_a_checkpoint_on_other_data_fails_in_one_sentence(trained_csv, tmp_path)
     other = tmp_path / "other.csv"
     other.write_text("a,label\n" + "\n".join(f"{i},{'yes' if i % 2 else 'no'}" for i in range(50)))
     with pytest.raises(UserError, match="does not fit this data and model"):
-        evaluate(evaluation(f"ckpt_path={checkpoint}", f"+data.path={other}"))
+        evaluate(evaluation(f"ckpt_path={checkpoint}", f"+data.path={other}", "+data.target=label"))
 
 
 def test_missing_checkpoint_and_bad_split(tmp_path):
@@ -80,9 +86,10 @@ def test_missing_checkpoint_and_bad_split(tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_command_line(trained_csv, tmp_path):
-    _, checkpoint, _ = trained_csv
+    _, checkpoint, table = trained_csv
     command = [sys.executable, str(REPO_ROOT / "src/minibatch/evaluate.py"),
-               f"ckpt_path={checkpoint}", f"paths.log_dir={tmp_path}"]  # fmt: skip
+               f"ckpt_path={checkpoint}", f"paths.log_dir={tmp_path}", f"data.path={table}",
+               "data.target=label"]  # fmt: skip
     ok = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     assert "valid/acc" in ok.stdout + ok.stderr

@@ -220,18 +220,25 @@ ROWS = [
         "not written by this template",
     ),
     (
-        "evaluate-no-overrides",
+        "evaluate-no-description",
         "bad checkpoints",
         E,
         ["ckpt_path={files}/legacy.ckpt"],
-        "does not record the overrides",
+        "does not describe its run",
     ),
     (
-        "evaluate-target-in-override",
+        "evaluate-target-in-model-option",
         "checkpoint as code",
         E,
         ["ckpt_path={files}/evil.ckpt"],
-        "names code",
+        "not a list of integers",
+    ),
+    (
+        "evaluate-interpolation-in-model-option",
+        "checkpoint as code",
+        E,
+        ["ckpt_path={files}/interpolation.ckpt"],
+        "not a list of integers",
     ),
     (
         "evaluate-path-as-option",
@@ -241,12 +248,27 @@ ROWS = [
         "plain option name",
     ),
     (
-        "evaluate-target-in-data",
+        "evaluate-target-as-config",
         "checkpoint as code",
         E,
         ["ckpt_path={files}/evil_config.ckpt"],
-        "other config files",
+        "other keys than configs/model/mlp.yaml has",
     ),
+    (
+        "evaluate-data-file-of-checkpoint",
+        "checkpoint as code",
+        E,
+        ["ckpt_path={files}/passwd.ckpt"],
+        "give them on the command line: data.path=/etc/passwd data.target=root.",
+    ),
+    (
+        "export-data-file-of-checkpoint",
+        "checkpoint as code",
+        X,
+        ["ckpt_path={files}/passwd.ckpt"],
+        "data options are never applied",
+    ),
+    ("evaluate-unknown-data", "options", E, ["ckpt_path={good}", "data=nosuch"], "data/nosuch"),
     # Where the run goes: checked and made before Hydra writes (run_folder.py).
     ("logdir-is-file", "run folder", T, [*TINY, "paths.log_dir={files}/a_file"], "is not a folder"),
     ("logdir-under-device", "run folder", T, [*TINY, "paths.log_dir=/dev/null/x"], "not a folder"),
@@ -556,6 +578,45 @@ ROWS = [
         ["ckpt_path={good}", "+data.path=x.csv"],
         "has no option 'path'",
     ),  # fmt: skip
+    (
+        "evaluate-data-key-unknown",
+        "keys",
+        E,
+        ["ckpt_path={good}", "data.path=x.csv"],
+        "has no option 'path'",
+    ),  # fmt: skip
+    (
+        "evaluate-output-exists",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "predict_path={files}/good.csv"],
+        "already exists",
+    ),  # fmt: skip
+    (
+        "evaluate-output-is-input",
+        "evaluate outputs",
+        E,
+        [
+            "ckpt_path={good}",
+            "input_path={files}/two_rows.csv",
+            "predict_path={files}/two_rows.csv",
+        ],
+        "already exists",
+    ),  # fmt: skip
+    (
+        "evaluate-output-is-checkpoint",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "predict_path={good}"],
+        "already exists",
+    ),  # fmt: skip
+    (
+        "evaluate-output-in-run",
+        "evaluate outputs",
+        E,
+        ["ckpt_path={good}", "predict_path={run}/predictions.csv"],
+        "the run folder of the checkpoint",
+    ),  # fmt: skip
     ("evaluate-ckpt-folder", "checkpoints", E, ["ckpt_path={run}"], "is a folder"),
     (
         "evaluate-batch-zero",
@@ -576,6 +637,14 @@ ROWS = [
     ("export-no-ckpt", "export", X, [], "ckpt_path has no value"),
     ("export-output-is-folder", "export", X, ["ckpt_path={good}", "output_path={files}"], "folder"),
     ("export-opset-text", "export", X, ["ckpt_path={good}", "opset=abc"], "opset must be"),
+    ("export-output-exists", "export", X, ["ckpt_path={good}", "output_path={good}"], "exists"),
+    (
+        "export-output-in-run",
+        "export",
+        X,
+        ["ckpt_path={good}", "output_path={run}/model.onnx"],
+        "the run folder of the checkpoint",
+    ),  # fmt: skip
 ]
 
 
@@ -597,14 +666,23 @@ def craft(good: Path, files: Path) -> None:
     target = files / "written-by-checkpoint"
     copy = {"_target_": "shutil.copyfile", "src": str(good), "dst": str(target)}
     legacy = dict(checkpoint)
-    del legacy["run_overrides"]
+    del legacy["run_choices"]
     torch.save(legacy, files / "legacy.ckpt")
-    code = f"+loss={{_target_:shutil.copyfile,src:{good},dst:{target}}}"
-    evil = dict(checkpoint, run_overrides=[*checkpoint["run_overrides"], code])
-    torch.save(evil, files / "evil.ckpt")
-    torch.save(dict(checkpoint, run_overrides=["data=../../../tmp/x"]), files / "evil_option.ckpt")
-    config = dict(checkpoint["run_config"], data=copy, model=copy)
-    torch.save(dict(checkpoint, run_config=config), files / "evil_config.ckpt")
+    described = lambda **changes: dict(checkpoint["run_config"], **changes)  # noqa: E731
+    model = checkpoint["run_config"]["model"]
+    torch.save(dict(checkpoint, run_config=described(model={**model, "hidden": copy})),
+               files / "evil.ckpt")  # fmt: skip
+    torch.save(dict(checkpoint, run_config=described(model={**model, "hidden": "${oc.env:HOME}"})),
+               files / "interpolation.ckpt")  # fmt: skip
+    choices = checkpoint["run_choices"]
+    torch.save(dict(checkpoint, run_choices={**choices, "data": "../../../tmp/x"}),
+               files / "evil_option.ckpt")  # fmt: skip
+    torch.save(dict(checkpoint, run_config=described(data=copy, model=copy)),
+               files / "evil_config.ckpt")  # fmt: skip
+    passwd = {"_target_": "minibatch.tables.csv_datamodule.CsvDataModule", "path": "/etc/passwd",
+              "target": "root"}  # fmt: skip
+    torch.save(dict(checkpoint, run_choices={**choices, "data": "csv"},
+                    run_config=described(data=passwd)), files / "passwd.ckpt")  # fmt: skip
     (files / "empty.csv").write_text("")
     rows = "a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40))
     (files / "good.csv").write_text(rows)
@@ -652,7 +730,7 @@ def command_line(args: list[str], log_dir: Path) -> list[str]:
 
 
 def trained_checkpoint(root: Path) -> Path:
-    """A real checkpoint of a tiny run (one epoch), trained in-process; it records overrides."""
+    """A real checkpoint of a tiny run (one epoch), trained in-process; it describes its run."""
     run = root / "train" / "runs" / "good"
     cfg = compose_train(*TINY, "callbacks=default", "logger=none", "print_config=false")
     with open_dict(cfg):
@@ -717,7 +795,8 @@ def test_mistake_is_one_clear_error(outcomes, row):
 
 def test_no_mistake_wrote_among_the_inputs(outcomes):
     """Checkpoints and tables given to a command are read, never written (export.py once
-    wrote its config into the exported run's .hydra/)."""
+    wrote its config into the exported run's .hydra/, evaluate.py its predictions over its
+    input)."""
     before, after, files = outcomes["inputs"]
     assert after == before
     assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"

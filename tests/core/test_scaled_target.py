@@ -48,6 +48,8 @@ def test_predictions_are_in_the_targets_own_units(compose_config, tmp_path):
             overrides=[
                 f"ckpt_path={cfg.paths.output_dir}/checkpoints/last.ckpt",
                 f"predict_path={out}",
+                f"+data.path={big}",
+                "+data.target=target",
             ],
         )
     metrics = evaluate(evaluation)

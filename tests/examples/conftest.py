@@ -17,12 +17,14 @@ def small_cooking(*overrides: str) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def offline_data(tmp_path: Path) -> Callable[[str], list[str]]:
+def offline_data(tmp_path: Path, monkeypatch) -> Callable[[str], list[str]]:
     """offline_data("mnist") -> overrides that make a dataset small and need no network.
 
-    MNIST gets small generated IDX files (with the sha256s of their contents), weather a cached API
-    answer, csv a generated table; the generated datasets just get smaller sizes.
+    MNIST gets small generated IDX files (their contents' sha256s pinned in mnist.py for this
+    test only, in-process), weather a cached API answer, csv a generated table; the generated
+    datasets just get smaller sizes.
     """
+    from minibatch.examples.data import mnist
     from tests.core.fake_tables import write_csv
     from tests.examples.fake_data import (
         content_sha256s,
@@ -37,9 +39,8 @@ def offline_data(tmp_path: Path) -> Callable[[str], list[str]]:
         if name == "mnist":
             files = fake_mnist_files()
             write_files(data_dir / "mnist", files)
-            checksums = ",".join(f"{k}:{v}" for k, v in content_sha256s(files).items())
-            return [f"paths.data_dir={data_dir}", f"data.idx_sha256={{{checksums}}}",
-                    "data.valid_size=20"]  # fmt: skip
+            monkeypatch.setattr(mnist, "IDX_SHA256", content_sha256s(files))
+            return [f"paths.data_dir={data_dir}", "data.valid_size=20"]
         if name == "weather":
             write_weather_cache(data_dir)
             return [f"paths.data_dir={data_dir}"]
@@ -57,9 +58,30 @@ def offline_data(tmp_path: Path) -> Callable[[str], list[str]]:
     return _overrides
 
 
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory):
+    """A test CA and the local server's certificate for 127.0.0.1 (certificates.py)."""
+    from tests.examples.certificates import make_certificates
+
+    return make_certificates(tmp_path_factory.mktemp("certificates"))
+
+
 @pytest.fixture
-def local_server():
-    """A started `LocalServer` (127.0.0.1, a free port), stopped after the test."""
+def local_server(certificates, monkeypatch):
+    """A started HTTPS `LocalServer` (127.0.0.1, a free port) that this test's downloads
+    trust (`SSL_CERT_FILE`: Python's default SSL context reads it), stopped after the test."""
+    from tests.examples.local_server import LocalServer
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca))
+    server = LocalServer(certificates)
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def plain_http_server():
+    """A plain-http `LocalServer`: what the download code must never connect to."""
     from tests.examples.local_server import LocalServer
 
     server = LocalServer()

@@ -1,4 +1,5 @@
-"""The real download code, against a local HTTP server: success and every way it can fail."""
+"""The real download code, against a local HTTPS server: success and every way it can fail,
+and a plain-http URL refused before any connection."""
 
 from __future__ import annotations
 
@@ -73,4 +74,41 @@ def test_partial_transfer_is_detected_and_leaves_no_half_file(local_server, tmp_
 def test_no_network_is_a_clear_error(tmp_path):
     # Port 9 on the loopback: nothing listens there, the connection is refused at once.
     with pytest.raises(UserError, match="could not download file.gz"):
-        download(["http://127.0.0.1:9/file.gz"], tmp_path / "file.gz", SHA256)
+        download(["https://127.0.0.1:9/file.gz"], tmp_path / "file.gz", SHA256)
+
+
+@pytest.mark.parametrize("scheme", ["http", "ftp", "file", "HTTP"])
+def test_a_url_that_is_not_https_is_refused_before_any_connection(
+    local_server, plain_http_server, tmp_path, scheme
+):
+    plain_http_server.routes["/file.gz"] = Route(BODY)
+    local_server.routes["/file.gz"] = Route(BODY)
+    plain = plain_http_server.url.replace("http", scheme, 1) + "/file.gz"
+    urls = [f"{local_server.url}/file.gz", plain]  # a good https mirror first: none is tried
+    with pytest.raises(UserError, match="is not an https:// URL") as error:
+        download(urls, tmp_path / "out" / "file.gz", SHA256)
+    assert "\n" not in str(error.value)
+    with pytest.raises(UserError, match="is not an https:// URL"):
+        fetch(plain)
+    assert plain_http_server.requests == [] and local_server.requests == []
+    assert leftovers(tmp_path / "out") == []
+
+
+def test_a_redirect_to_plain_http_is_not_followed(local_server, plain_http_server, tmp_path):
+    plain_http_server.routes["/file.gz"] = Route(BODY)
+    plain = f"{plain_http_server.url}/file.gz"
+    local_server.routes["/moved.gz"] = Route(status=302, location=plain)
+    local_server.routes["/file.gz"] = Route(BODY)
+    with pytest.raises(UserError, match="which is not https"):
+        download([f"{local_server.url}/moved.gz"], tmp_path / "file.gz", SHA256)
+    assert plain_http_server.requests == []
+    local_server.routes["/moved.gz"].location = f"{local_server.url}/file.gz"  # https: followed
+    assert download([f"{local_server.url}/moved.gz"], tmp_path / "file.gz", SHA256).is_file()
+
+
+def test_a_server_certificate_that_is_not_trusted_is_refused(local_server, monkeypatch, tmp_path):
+    monkeypatch.delenv("SSL_CERT_FILE")  # the system's authorities do not know the test's CA
+    local_server.routes["/file.gz"] = Route(BODY)
+    with pytest.raises(UserError, match="CERTIFICATE_VERIFY_FAILED"):
+        download([f"{local_server.url}/file.gz"], tmp_path / "file.gz", SHA256)
+    assert not (tmp_path / "file.gz").exists()

@@ -1,9 +1,14 @@
-"""MNIST: the IDX download path (local server), the pickle path, and the real data."""
+"""MNIST: the IDX download path (local HTTPS server), the pickle path, and the real data.
+
+The sha256s are constants of mnist.py, never options: a test of small generated files pins
+their sums with `monkeypatch` (in this process only), as a new MNIST release would in code.
+"""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import inspect
 import pickle
 from pathlib import Path
 
@@ -12,6 +17,7 @@ import pytest
 import torch
 
 from minibatch.errors import UserError
+from minibatch.examples.data import mnist
 from minibatch.examples.data.mnist import IDX_SHA256, MIRRORS, PICKLE_SHA256, MnistDataModule
 from tests.conftest import REPO_ROOT
 from tests.examples.fake_data import content_sha256s, fake_mnist_files, idx_bytes, write_files
@@ -26,16 +32,17 @@ def serve(local_server, files: dict[str, bytes], prefix: str = "/mnist/") -> lis
     return [local_server.url + prefix]
 
 
-def test_download_parse_and_split(local_server, tmp_path):
+def pin(monkeypatch, files: dict[str, bytes]) -> None:
+    """These generated files' sums as the pinned ones, for this test only."""
+    monkeypatch.setattr(mnist, "IDX_SHA256", content_sha256s(files))
+
+
+def test_download_parse_and_split(local_server, monkeypatch, tmp_path):
     files = fake_mnist_files(n_train=120, n_test=30)
     mirrors = serve(local_server, files)
-    datamodule = MnistDataModule(
-        data_dir=str(tmp_path),
-        mirrors=mirrors,
-        idx_sha256=content_sha256s(files),
-        valid_size=20,
-        batch_size=50,
-    )
+    pin(monkeypatch, files)
+    datamodule = MnistDataModule(data_dir=str(tmp_path), mirrors=mirrors, valid_size=20,
+                                 batch_size=50)  # fmt: skip
     datamodule.prepare_data()
     saved = sorted(p.name for p in (tmp_path / "mnist").iterdir() if p.name in files)
     assert saved == sorted(files)
@@ -54,45 +61,44 @@ def test_download_parse_and_split(local_server, tmp_path):
     assert x.shape == (50, 784) and y.shape == (50,)
 
 
-def test_files_already_there_are_not_downloaded_again(local_server, tmp_path):
+def test_files_already_there_are_not_downloaded_again(local_server, monkeypatch, tmp_path):
     files = fake_mnist_files()
     mirrors = serve(local_server, files)
-    options = dict(
-        data_dir=str(tmp_path), mirrors=mirrors, idx_sha256=content_sha256s(files), valid_size=20
-    )
+    pin(monkeypatch, files)
+    options = dict(data_dir=str(tmp_path), mirrors=mirrors, valid_size=20)
     MnistDataModule(**options).prepare_data()
     count = len(local_server.requests)
     MnistDataModule(**options).prepare_data()
     assert len(local_server.requests) == count == 4
 
 
-def test_a_corrupt_mirror_file_is_refused_and_the_next_mirror_used(local_server, tmp_path):
+def test_a_corrupt_mirror_file_is_refused_and_the_next_mirror_used(
+    local_server, monkeypatch, tmp_path
+):
     files = fake_mnist_files()
     bad = {name: data[:-10] + b"0123456789" for name, data in files.items()}
     mirrors = serve(local_server, bad, "/bad/") + serve(local_server, files, "/good/")
-    datamodule = MnistDataModule(
-        data_dir=str(tmp_path), mirrors=mirrors, idx_sha256=content_sha256s(files), valid_size=20
-    )
+    pin(monkeypatch, files)
+    datamodule = MnistDataModule(data_dir=str(tmp_path), mirrors=mirrors, valid_size=20)
     datamodule.prepare_data()
     assert all((tmp_path / "mnist" / n).read_bytes() == d for n, d in files.items())
 
 
-def test_a_local_file_with_other_content_is_refused_before_it_is_parsed(tmp_path):
+def test_a_local_file_with_other_content_is_refused_before_it_is_parsed(monkeypatch, tmp_path):
     files = fake_mnist_files()
     write_files(tmp_path / "mnist", {**files, "t10k-labels-idx1-ubyte.gz": idx_bytes(np.ones(30))})
-    datamodule = MnistDataModule(
-        data_dir=str(tmp_path), idx_sha256=content_sha256s(files), valid_size=20
-    )
+    pin(monkeypatch, files)
+    datamodule = MnistDataModule(data_dir=str(tmp_path), valid_size=20)
     with pytest.raises(UserError, match=r"t10k-labels-idx1-ubyte.gz holds content of sha256 .*"
                        r"delete it and it is downloaded again"):  # fmt: skip
         datamodule.prepare_data()
     assert not list((tmp_path / "mnist").glob("splits-*")), "nothing converted"
 
 
-def test_the_conversion_is_reused_and_follows_the_source(local_server, tmp_path):
+def test_the_conversion_is_reused_and_follows_the_source(local_server, monkeypatch, tmp_path):
     files = fake_mnist_files()
-    options = dict(data_dir=str(tmp_path), mirrors=serve(local_server, files),
-                   idx_sha256=content_sha256s(files), batch_size=50)  # fmt: skip
+    pin(monkeypatch, files)
+    options = dict(data_dir=str(tmp_path), mirrors=serve(local_server, files), batch_size=50)
     first = MnistDataModule(valid_size=20, **options)
     first.prepare_data()
     first.setup()
@@ -114,6 +120,25 @@ def test_the_conversion_is_reused_and_follows_the_source(local_server, tmp_path)
 def test_the_default_sources_are_https_and_pinned_by_sha256():
     assert all(url.startswith("https://") for url in MIRRORS) and len(MIRRORS) >= 2
     assert len(IDX_SHA256) == 4 and all(len(v) == 64 for v in IDX_SHA256.values())
+
+
+def test_no_sha256_and_no_file_name_is_an_option():
+    """Sums and file names are code: neither a config nor a checkpoint can choose them."""
+    options = set(inspect.signature(MnistDataModule).parameters)
+    assert {"data_dir", "path", "mirrors", "valid_size"} <= options
+    assert not {name for name in options if "sha" in name or "hash" in name}
+    from omegaconf import OmegaConf
+
+    shipped = OmegaConf.load(REPO_ROOT / "configs" / "data" / "mnist.yaml")
+    assert not {key for key in shipped if "sha" in str(key)}
+
+
+def test_a_plain_http_mirror_is_refused_before_any_connection(plain_http_server, tmp_path):
+    files = fake_mnist_files()
+    serve(plain_http_server, files)
+    with pytest.raises(UserError, match="is not an https:// URL"):
+        MnistDataModule(data_dir=str(tmp_path), mirrors=[plain_http_server.url + "/mnist/"])
+    assert plain_http_server.requests == [] and not (tmp_path / "mnist").exists()
 
 
 @pytest.mark.skipif(not REAL_PICKLE.is_file(), reason=f"real MNIST not in {REAL_PICKLE}")
@@ -138,7 +163,7 @@ def test_the_pinned_idx_contents_are_the_real_pickles_data(tmp_path):
 
 
 def test_offline_without_files_says_what_to_do(tmp_path):
-    datamodule = MnistDataModule(data_dir=str(tmp_path), mirrors=["http://127.0.0.1:9/"])
+    datamodule = MnistDataModule(data_dir=str(tmp_path), mirrors=["https://127.0.0.1:9/"])
     with pytest.raises(UserError, match="could not download train-images-idx3-ubyte.gz") as error:
         datamodule.prepare_data()
     message = str(error.value)
@@ -155,13 +180,13 @@ def write_pickle(path: Path) -> None:
         pickle.dump((split(60), split(20), split(10)), file)
 
 
-def test_pickle_is_loaded_only_with_the_expected_sha256(tmp_path):
+def test_pickle_is_loaded_only_with_the_expected_sha256(monkeypatch, tmp_path):
     path = tmp_path / "mine.pkl.gz"
     write_pickle(path)
     with pytest.raises(UserError, match="refusing to unpickle"):
         MnistDataModule(path=str(path)).prepare_data()
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    datamodule = MnistDataModule(path=str(path), pickle_sha256=sha256, data_dir=str(tmp_path))
+    monkeypatch.setattr(mnist, "PICKLE_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    datamodule = MnistDataModule(path=str(path), data_dir=str(tmp_path))
     datamodule.prepare_data()
     datamodule.setup()
     assert [len(datamodule.splits[k]) for k in ("train", "valid", "test")] == [60, 20, 10]

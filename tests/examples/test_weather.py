@@ -38,7 +38,7 @@ def test_fetches_the_exercise_request_and_caches_it(local_server, tmp_path):
 def test_batches_of_ten_in_date_order_with_unknown_days_dropped(tmp_path):
     answer = fake_weather_answer(days=37, missing_last=2)
     write_weather_cache(tmp_path, answer)
-    datamodule = weather(tmp_path, "http://127.0.0.1:9/v1/forecast")
+    datamodule = weather(tmp_path, "https://127.0.0.1:9/v1/forecast")
     datamodule.setup()
     train, valid = datamodule.splits["train"], datamodule.splits["valid"]
     assert len(train) + len(valid) == 35 and len(valid) == 7
@@ -52,7 +52,7 @@ def test_batches_of_ten_in_date_order_with_unknown_days_dropped(tmp_path):
 
 
 def test_offline_without_cache_is_one_sentence(tmp_path):
-    datamodule = weather(tmp_path, "http://127.0.0.1:9/v1/forecast")
+    datamodule = weather(tmp_path, "https://127.0.0.1:9/v1/forecast")
     with pytest.raises(UserError, match="no cached copy") as error:
         datamodule.prepare_data()
     assert str(datamodule.cache) in str(error.value)
@@ -61,7 +61,7 @@ def test_offline_without_cache_is_one_sentence(tmp_path):
 
 def test_failed_refresh_keeps_the_cache(tmp_path):
     write_weather_cache(tmp_path)
-    datamodule = weather(tmp_path, "http://127.0.0.1:9/v1/forecast", refresh=True)
+    datamodule = weather(tmp_path, "https://127.0.0.1:9/v1/forecast", refresh=True)
     datamodule.prepare_data()
     datamodule.setup()
     assert len(datamodule.splits["train"]) == 28
@@ -71,3 +71,11 @@ def test_an_answer_without_daily_values_is_refused(local_server, tmp_path):
     local_server.routes["/v1/forecast"] = Route(b'{"error": true, "reason": "bad request"}')
     with pytest.raises(UserError, match="not an Open-Meteo answer"):
         weather(tmp_path, f"{local_server.url}/v1/forecast").prepare_data()
+
+
+def test_a_plain_http_api_url_is_refused_before_any_connection(plain_http_server, tmp_path):
+    plain_http_server.routes["/v1/forecast"] = Route(json.dumps(fake_weather_answer()).encode())
+    write_weather_cache(tmp_path)  # a refresh that failed would fall back on it silently
+    with pytest.raises(UserError, match="is not an https:// URL"):
+        weather(tmp_path, f"{plain_http_server.url}/v1/forecast", refresh=True)
+    assert plain_http_server.requests == []

@@ -1,8 +1,10 @@
-"""Fetch files over HTTP(S): mirrors in turn, checksums before use, never a half-written file.
+"""Fetch files over HTTPS: mirrors in turn, checksums before use, never a half-written file.
 
-A download that fails (no network, a server error, a connection cut mid-transfer, bytes
-that do not match the sha256 pinned in the code) leaves nothing behind at the destination and
-ends in one `UserError` sentence naming the URLs and how to provide the file by hand.
+Only `https://` URLs are fetched, redirects included (a plain-http request can be answered
+by anyone on the way; the pinned sha256 protects the content, TLS the request). A download
+that fails (no network, a server error, a connection cut mid-transfer, bytes that do not
+match the sha256 pinned in the code) leaves nothing behind at the destination and ends in
+one `UserError` sentence naming the URLs and how to provide the file by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import http.client
 import os
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable
@@ -22,11 +25,31 @@ from minibatch.errors import UserError
 USER_AGENT = "minibatch-template/0.1 (+https://pytorch.org)"
 
 
+def check_https(url: str) -> None:
+    """Refuse, before any connection, a URL that is not `https://`."""
+    if urllib.parse.urlsplit(str(url)).scheme.lower() != "https":
+        raise UserError(
+            f"{url} is not an https:// URL: only https downloads are made, give the https "
+            "address of the same file."
+        )
+
+
+class HttpsRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to another https URL (urllib's own would follow one to http)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme.lower() != "https":
+            raise urllib.error.URLError(f"redirected to {newurl}, which is not https")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch(url: str, timeout: float = 30.0) -> bytes:
-    """The whole body of `url`; raises `OSError` on HTTP errors and on short transfers."""
+    """The whole body of the https `url`; raises `OSError` on HTTP errors and short transfers."""
+    check_https(url)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    opener = urllib.request.build_opener(HttpsRedirectsOnly)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             expected = response.headers.get("Content-Length")
             body = response.read()
     except http.client.IncompleteRead as error:
@@ -68,6 +91,8 @@ def download(
     `content` turns the downloaded bytes into what the checksum is of, for example
     `gzip.decompress` when the pinned sum is that of the uncompressed file.
     """
+    for url in urls:  # every URL, before the first connection
+        check_https(url)
     failures = []
     for url in urls:
         try:

@@ -4,12 +4,14 @@ Where the data comes from, in order:
 1. `data.path=.../mnist.pkl.gz`, or `<data_dir>/mnist.pkl.gz` when it exists: the classic
    pickle the notebook loads. Its sha256 is checked before it is unpickled (unpickling
    runs code, so an unverified pickle is never opened), on the bytes that are unpickled.
-2. Otherwise the four IDX files in `<data_dir>/mnist/`, downloaded when missing from https
-   mirrors. Each is checked against the sha256 of its uncompressed content pinned below,
-   on download and again on the bytes that are parsed. The 60,000 training images are
-   split in order: the first 50,000 train, the last 10,000 validate (the same split as the
-   pickle, deterministic).
-Pixels are bytes / 256, as in the pickle.
+2. Otherwise the four IDX files in `<data_dir>/mnist/`, downloaded when missing from the
+   https mirrors (`data.mirrors`). Each is checked against the sha256 of its uncompressed
+   content pinned below, on download and again on the bytes that are parsed. The 60,000
+   training images are split in order: the first 50,000 train, the last 10,000 validate
+   (the same split as the pickle, deterministic).
+Pixels are bytes / 256, as in the pickle. The file names and the sha256s are constants of
+this module, never options: whatever a config or a checkpoint says, only MNIST's own bytes
+are unpickled or parsed, and only MNIST's own files are written.
 
 `prepare_data` converts the verified source once into a tensor file beside the IDX files
 (`<data_dir>/mnist/splits-<hash of the source>.pt`, pixels kept as the bytes they are):
@@ -32,7 +34,7 @@ import torch
 
 from minibatch.config_checks import check_positive_int
 from minibatch.errors import UserError
-from minibatch.examples.data.download import download, write_atomically
+from minibatch.examples.data.download import check_https, download, write_atomically
 from minibatch.in_memory.datamodule import InMemoryDataModule
 from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
@@ -82,14 +84,14 @@ def read_idx(path: Path, sha256: str) -> np.ndarray:
     raise UserError(f"{path} is not an MNIST IDX file (magic number {magic}): delete it.")
 
 
-def verified_pickle_bytes(path: Path, sha256: str = PICKLE_SHA256) -> bytes:
+def verified_pickle_bytes(path: Path) -> bytes:
     """The file's bytes, once their sha256 is the known mnist.pkl.gz's (unpickling runs code)."""
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
-    if actual != sha256:
+    if actual != PICKLE_SHA256:
         raise UserError(
-            f"{path} has sha256 {actual}, not the known mnist.pkl.gz ({sha256}); refusing to "
-            "unpickle it: replace the file."
+            f"{path} has sha256 {actual}, not the known mnist.pkl.gz ({PICKLE_SHA256}); "
+            "refusing to unpickle it: replace the file."
         )
     return data
 
@@ -133,8 +135,6 @@ class MnistDataModule(InMemoryDataModule):
         data_dir: str = "data",
         path: str | None = None,
         mirrors: list[str] | None = None,
-        idx_sha256: dict[str, str] | None = None,
-        pickle_sha256: str = PICKLE_SHA256,
         valid_size: int = 10_000,
         **loader_options,
     ) -> None:
@@ -142,8 +142,9 @@ class MnistDataModule(InMemoryDataModule):
         check_positive_int("data.valid_size", valid_size)
         self.data_dir, self.path = Path(data_dir), Path(path) if path else None
         self.mirrors = list(mirrors or MIRRORS)
-        self.idx_sha256 = dict(idx_sha256 or IDX_SHA256)
-        self.pickle_sha256, self.valid_size = pickle_sha256, valid_size
+        for mirror in self.mirrors:
+            check_https(mirror)
+        self.valid_size = valid_size
 
     @property
     def idx_dir(self) -> Path:
@@ -179,22 +180,22 @@ class MnistDataModule(InMemoryDataModule):
         """
         pickle_path = self.pickle_file()
         if pickle_path is not None:
-            verified_pickle_bytes(pickle_path, self.pickle_sha256)
-            return self.idx_dir / f"splits-{self.pickle_sha256[:16]}.pt"
+            verified_pickle_bytes(pickle_path)
+            return self.idx_dir / f"splits-{PICKLE_SHA256[:16]}.pt"
         self.download_missing_files()
         digest = hashlib.sha256(str(self.valid_size).encode())
-        for name in self.idx_sha256:
+        for name in IDX_FILES:
             digest.update((self.idx_dir / name).read_bytes())
         return self.idx_dir / f"splits-{digest.hexdigest()[:16]}.pt"
 
     def download_missing_files(self) -> None:
-        for name, sha256 in self.idx_sha256.items():
+        for name in IDX_FILES:
             target = self.idx_dir / name
             if target.is_file():
                 continue  # checked when it is read
             try:
                 urls = [mirror + name for mirror in self.mirrors]
-                download(urls, target, sha256, content=gzip.decompress)
+                download(urls, target, IDX_SHA256[name], content=gzip.decompress)
             except UserError as error:
                 raise UserError(self.where_to_put_mnist(error)) from None
 
@@ -202,8 +203,8 @@ class MnistDataModule(InMemoryDataModule):
         """What to do without internet: the one sentence a download failure becomes."""
         return (
             f"MNIST is not on this machine and could not be downloaded ({error}); put "
-            f"mnist.pkl.gz (sha256 {self.pickle_sha256}) in {self.data_dir}/ or give it with "
-            f"data.path=, or put the four IDX files ({', '.join(self.idx_sha256)}) in "
+            f"mnist.pkl.gz (sha256 {PICKLE_SHA256}) in {self.data_dir}/ or give it with "
+            f"data.path=, or put the four IDX files ({', '.join(IDX_FILES)}) in "
             f"{self.idx_dir}/."
         )
 
@@ -212,7 +213,7 @@ class MnistDataModule(InMemoryDataModule):
         pickle_path = self.pickle_file()
         if pickle_path is not None:
             # The bytes that are unpickled are the bytes whose sha256 was just checked.
-            data = gzip.decompress(verified_pickle_bytes(pickle_path, self.pickle_sha256))
+            data = gzip.decompress(verified_pickle_bytes(pickle_path))
             splits = pickle.loads(data, encoding="latin-1")
             return {
                 name: (as_bytes_if_exact(x), torch.as_tensor(y))
@@ -233,4 +234,4 @@ class MnistDataModule(InMemoryDataModule):
         }
 
     def read_idx(self, name: str) -> np.ndarray:
-        return read_idx(self.idx_dir / name, self.idx_sha256[name])
+        return read_idx(self.idx_dir / name, IDX_SHA256[name])

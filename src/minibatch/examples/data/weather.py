@@ -5,9 +5,10 @@ is the daily precipitation sum (mm), for the past 30 days (the API adds its fore
 days it has no value for yet are left out). As in the exercise: batches of 10, no shuffle.
 The last `valid_fraction` of the days, in date order, are held out for validation.
 
-The API answer is cached as JSON under `<data_dir>/weather/`; later runs read the cache
-(`data.refresh=true` asks the API again). With no network and no cache, the run stops with
-one sentence saying where to put a JSON answer.
+The API is asked over https only (`data.api_url`), and its answer cached as JSON under
+`<data_dir>/weather/`; later runs read the cache (`data.refresh=true` asks the API again).
+With no network and no cache, the run stops with one sentence saying where to put a JSON
+answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 
 from minibatch.config_checks import check_positive_int
 from minibatch.errors import UserError
-from minibatch.examples.data.download import fetch, write_atomically
+from minibatch.examples.data.download import check_https, fetch, write_atomically
 from minibatch.in_memory.datamodule import InMemoryDataModule
 from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
@@ -74,6 +75,7 @@ class WeatherDataModule(InMemoryDataModule):
     ) -> None:
         super().__init__(**loader_options)
         check_positive_int("data.past_days", past_days)
+        check_https(api_url)
         if not 0 < valid_fraction < 1:
             raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
         self.latitude, self.longitude, self.past_days = latitude, longitude, past_days
