@@ -177,16 +177,17 @@ READERS = {  # name: (script, arguments): commands that read a run's checkpoint
     "evaluate": (E, []),
     "export": (X, ["format=torchscript", "output_path=model.pt"]),
 }
+LATE = ["trainer.max_epochs=3", "model.hidden=[7]"]  # refused by Lightning: the net differs
 
 
 @pytest.fixture(scope="module")
 def on_a_run(trained, tmp_path_factory) -> dict:
-    """Each command of REFUSED_RESUMES and READERS on its own copy of the trained run; for
-    `locked*` the test holds the run's lock, as a run that is training holds it."""
+    """Each command of REFUSED_RESUMES, READERS and LATE on its own copy of the trained run;
+    for `locked*` the test holds the run's lock, as a run that is training holds it."""
     root = tmp_path_factory.mktemp("resumes")
     runs, commands, held = {}, [], []
     for name, (script, args) in {**{n: (T, a) for n, (a, _) in REFUSED_RESUMES.items()},
-                                 **READERS}.items():  # fmt: skip
+                                 **READERS, "late": (T, LATE)}.items():  # fmt: skip
         run = runs[name] = copy_of(trained, root / name)
         last = [] if "ckpt_path=last" in args else [f"ckpt_path={run}/checkpoints/last.ckpt"]
         options = TINY if script == T else ()
@@ -202,13 +203,13 @@ def on_a_run(trained, tmp_path_factory) -> dict:
     finally:
         for lock in held:
             lock.close()
-    return {name: (before[name], snapshot(run), outcome)
+    return {name: (before[name], snapshot(run), outcome, run)
             for (name, run), outcome in zip(runs.items(), ended, strict=True)}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(READERS))
 def test_evaluate_and_export_leave_the_run_they_read_as_it_was(on_a_run, name):
-    before, after, ended = on_a_run[name]
+    before, after, ended, _ = on_a_run[name]
     assert ended["returncode"] == 0, ended["stderr"]
     assert after == before
 
@@ -217,26 +218,22 @@ def test_evaluate_and_export_leave_the_run_they_read_as_it_was(on_a_run, name):
 def test_a_refused_resume_leaves_every_file_of_the_run_untouched(on_a_run, name):
     """Bytes and modification times of .hydra/, train.log, the event file, the checkpoints
     and the lock: as they were. A live run (the lock held) is refused before anything."""
-    before, after, ended = on_a_run[name]
+    before, after, ended, _ = on_a_run[name]
     assert ended["returncode"] == 2, ended["stderr"]
     (message,) = errors(ended)
     assert REFUSED_RESUMES[name][1] in message and message.endswith("."), message
     assert after == before
 
 
-def test_a_resume_refused_once_lightning_started_takes_back_only_what_it_wrote(trained, tmp_path):
-    """A checkpoint that does not fit the model is found by Lightning: its new event file
-    and its .hydra/resumed/ folder go; every file that was there stays, the log only grows."""
-    run = copy_of(trained, tmp_path)
-    before = snapshot(run)
-    ended = subprocess.run(train_py(f"paths.log_dir={tmp_path}", *TINY, "trainer.max_epochs=3",
-                                    "model.hidden=[7]", f"ckpt_path={run}/checkpoints/last.ckpt"),
-                           cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert ended.returncode == 2 and "does not fit this data and model" in ended.stderr
-    after = snapshot(run)
+def test_a_resume_refused_once_lightning_started_takes_back_only_what_it_wrote(on_a_run, trained):
+    """A checkpoint that does not fit the net is found by Lightning: its new event file and
+    its .hydra/resumed/ folder go; every file that was there stays, the log only grows."""
+    before, after, ended, run = on_a_run["late"]
+    assert ended["returncode"] == 2
+    assert "does not fit this data and model" in errors(ended)[0]
     assert set(after) == set(before), "no new file or folder left"
     changed = [name for name in before if after[name] != before[name]]
-    assert changed == ["train.log"], changed
+    assert set(changed) <= {"train.log"}, changed  # the attempt's lines, if any were logged
     log = (run / "train.log").read_bytes()
     assert log.startswith((trained / "train.log").read_bytes()), "appended, never truncated"
 
