@@ -116,7 +116,7 @@ def check_config(cfg: DictConfig) -> None:
     check_steps_per_call(cfg)
     check_run_length(cfg)
     if cfg.get("ckpt_path") is not None:  # a readable checkpoint of ours, with epochs to go
-        from minibatch.safe_fit import checkpoint_to_resume
+        from minibatch.resume import checkpoint_to_resume
 
         checkpoint_to_resume(cfg)
 

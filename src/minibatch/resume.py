@@ -10,19 +10,26 @@ that run resumes from the end of its last finished epoch, and trains the rest of
 
 A run resumed from a checkpoint inside a run folder
 writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
-the same `tensorboard/` (its steps continue the curves of the first part).
-`configs/hydra/default.yaml` picks the folder through the `${resume_dir:...}` resolver.
+the same `tensorboard/` (its steps continue the curves of the first part), but Hydra's
+record of the command into `.hydra/resumed/<time>_<id>/`, so the run's own `.hydra/` stays
+as it was. `configs/hydra/default.yaml` picks both through the `${resume_dir:...}` and
+`${config_subdir:...}` resolvers.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
+
+from omegaconf import DictConfig
 
 from minibatch.errors import UserError
 from minibatch.project_paths import CHECKOUT_DIR, is_checkout
+from minibatch.run_dir import new_run_id
 
 
 def progress(checkpoint: Path) -> tuple[int, bool]:
@@ -81,14 +88,78 @@ def run_folder_of(checkpoint: Path) -> Path | None:
     return None
 
 
-def resume_dir(ckpt_path: str | None, runs_dir: str, fresh_dir: str) -> str:
-    """Resolver: the resumed run's own folder, else a fresh one (errors are reported later)."""
+def resumed_run(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
+    """The run folder that `ckpt_path` continues, when it names a checkpoint inside one."""
     try:
         checkpoint = resolve_checkpoint(ckpt_path, Path(runs_dir))
     except UserError:
-        return fresh_dir
-    run = run_folder_of(checkpoint) if checkpoint is not None and checkpoint.is_file() else None
+        return None
+    if checkpoint is None or not checkpoint.is_file():
+        return None
+    return run_folder_of(checkpoint)
+
+
+def resume_dir(ckpt_path: str | None, runs_dir: str, fresh_dir: str) -> str:
+    """Resolver: the resumed run's own folder, else a fresh one (errors are reported later)."""
+    run = resumed_run(ckpt_path, runs_dir)
     return str(run) if run is not None else fresh_dir
+
+
+def config_subdir(ckpt_path: str | None, runs_dir: str, output_dir: str | None) -> str:
+    """Resolver for `hydra.output_subdir`: `.hydra` for a new run; in the folder of the run
+    it continues, a resumed run's own `.hydra/resumed/<time>_<id>`."""
+    run = resumed_run(ckpt_path, runs_dir)
+    if run is None or output_dir is None or run != Path(output_dir).resolve():
+        return ".hydra"
+    return f".hydra/resumed/{attempt_name()}"
+
+
+@functools.cache
+def attempt_name() -> str:
+    """This process's attempt at a run: when it started, and an id for two in one second."""
+    return f"{time.strftime('%Y-%m-%d_%H-%M-%S')}_{new_run_id()}"
+
+
+def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
+    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, one
+    that continues exactly (see the module docstring), with training left to do."""
+    from minibatch.checkpoint_file import load_checkpoint
+
+    runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
+    checkpoint = resolve_checkpoint(cfg.get("ckpt_path"), runs_dir)
+    if checkpoint is None:
+        return None
+    saved = load_checkpoint(checkpoint)
+    if saved.get("resumes_exactly") is False:
+        boundary = checkpoint.parent / "last.ckpt"
+        raise UserError(
+            f"{checkpoint} was saved in the middle of an epoch, and this data's training "
+            "loader cannot resume there (it has no state_dict): resume from the end of the "
+            f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
+        )
+    refuse_finished(checkpoint, saved, cfg.trainer)
+    return checkpoint
+
+
+def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
+    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
+    at all and exit 0: say so instead (a value that is not a number is config_checks.py's)."""
+    max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
+    steps = contents.get("global_step", 0)
+    by_steps = isinstance(max_steps, int) and max_steps != -1
+    if by_steps and steps >= max_steps:
+        raise UserError(
+            f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
+            "larger trainer.max_steps to train on."
+        )
+    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
+    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
+        raise UserError(
+            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
+            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
+            "train on."
+        )
 
 
 def entry_script() -> str | None:

@@ -21,12 +21,14 @@ def new_run_id() -> str:
 
 
 def register_resolvers(project_root: Path) -> None:
-    """Make `${run_id:}`, `${resume_dir:...}`, `${project_root:}` available; idempotent."""
+    """Make `${run_id:}`, `${resume_dir:...}`, `${config_subdir:...}`, `${project_root:}`
+    available; idempotent."""
     if not OmegaConf.has_resolver("run_id"):
         OmegaConf.register_new_resolver("run_id", new_run_id, use_cache=True)
     if not OmegaConf.has_resolver("resume_dir"):
-        from minibatch.resume import resume_dir
+        from minibatch.resume import config_subdir, resume_dir
 
         OmegaConf.register_new_resolver("resume_dir", resume_dir)
+        OmegaConf.register_new_resolver("config_subdir", config_subdir)
     if not OmegaConf.has_resolver("project_root"):
         OmegaConf.register_new_resolver("project_root", lambda: str(project_root))

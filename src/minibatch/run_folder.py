@@ -1,16 +1,14 @@
-"""The run's folder, checked and made before Hydra writes into it; removed again if refused.
+"""The run's folder, checked, made and locked before Hydra writes into it; owned only as made.
 
-Hydra makes `hydra.run.dir` (a sweep: `hydra.sweep.dir`) before any code of the run is
-called, so a `paths.log_dir` that is a file, a folder nobody can write, an empty path or a
-`task_name` that does not resolve ended in Hydra's own traceback. `RunFolder` is a Hydra
-callback (configs/hydra/default.yaml) that runs first: it checks where the folder goes,
-makes it, and answers a mistake in one sentence (exit 2); Hydra then finds the folder made.
+`RunFolder` is a Hydra callback (configs/hydra/default.yaml) that runs before Hydra writes
+anything: a folder that cannot be made, one that already holds files (unless it is the run
+being resumed), a run another command is writing, or a checkpoint that cannot be resumed
+is refused in one sentence, and nothing is written.
 
-It remembers the folders it had to make, so that a run refused before it trained removes
-them all again (`discard`, called by run_outcome.py), not only the last one: a misspelt
-`paths.log_dir=` leaves no empty `<typo>/train/runs/` behind. A folder that was there (a
-resumed run) is put back as it was (`restore`): Hydra has already written the refused
-command's config into its `.hydra/`.
+A refused run takes back only what it wrote (`forget`): a folder it made, with the empty
+parents it made; in a folder that was there, the files and folders that were not (a new
+event file, the attempt's `.hydra/resumed/...`). Nothing that was there is ever removed,
+truncated or rewritten. A misspelt `paths.log_dir=` leaves no empty `<typo>/train/runs/`.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ import atexit
 import os
 import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,9 @@ from omegaconf.errors import OmegaConfBaseException
 
 from minibatch.entry import user_errors_exit
 from minibatch.errors import UserError
+from minibatch.ranks import is_rank_zero
+from minibatch.resume import checkpoint_to_resume, resumed_run
+from minibatch.run_lock import LOCK_FILE, RunLock
 
 # One folder name: no separator, not `.` or `..`, nothing a shell needs quoted.
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
@@ -35,21 +37,65 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 SWEEP_BOOKKEEPING = {"multirun.yaml"}
 
 made_here: list[Path] = []  # the outermost folder each RunFolder made, in this process
-# A folder that was there already (a resumed run): its files' sizes, and its .hydra/ files,
-# which Hydra overwrites with the new command's config before the run can be refused.
-found_here: dict[Path, tuple[dict[Path, int], dict[Path, bytes]]] = {}
+
+
+@dataclass
+class Claim:
+    """A run folder this process writes: whether it made it, what it held before, its lock."""
+
+    folder: Path
+    made: bool
+    before: dict[Path, tuple[int, int]] = field(default_factory=dict)  # (size, mtime) by path
+    lock: RunLock | None = None
+
+
+claims: dict[Path, Claim] = {}
 
 
 class RunFolder(Callback):
-    """Hydra callback: check and make the run (or sweep) folder before the job starts."""
+    """Hydra callback: check, make and lock the run (or sweep) folder before the job starts.
+
+    `resumes`: the config's `ckpt_path` continues a run (train.yaml), not a checkpoint read.
+    """
+
+    def __init__(self, resumes: bool = False) -> None:
+        self.resumes = resumes
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         with user_errors_exit():
-            make_folder(config, "hydra.run.dir")
+            folder = folder_of(config, "hydra.run.dir")
+            if not is_rank_zero():  # DDP: the extra ranks join the run rank 0 holds
+                return
+            resuming = self.resumes and config.get("ckpt_path") is not None
+            resumed = resuming and is_resumed(config, folder)
+            if resuming and not resumed:
+                checkpoint_to_resume(config)  # from elsewhere, into a new folder
+            claim(folder, "hydra.run.dir", resumed)
+            if resumed:  # read once this process holds the run
+                try:
+                    checkpoint_to_resume(config)
+                except UserError:
+                    forget(folder)
+                    raise
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """A sweep's job: its folder, which Hydra made, is locked before the job runs."""
+        folder = Path(config.hydra.runtime.output_dir)
+        if folder in claims or not is_rank_zero():
+            return
+        with user_errors_exit():
+            claim_job(config, folder, self.resumes and is_resumed(config, folder))
+
+    def on_job_end(self, config: DictConfig, **kwargs: Any) -> None:
+        done = claims.get(Path(config.hydra.runtime.output_dir))
+        if done is not None and done.lock is not None:
+            done.lock.release()  # a long sweep keeps no file open per job
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         with user_errors_exit():
-            sweep = make_folder(config, "hydra.sweep.dir")
+            sweep = folder_of(config, "hydra.sweep.dir")
+            refuse_if_taken(sweep, "hydra.sweep.dir")
+            make_folder(sweep)
         # A sweep whose jobs were all refused (in this process or a launcher's) leaves none.
         atexit.register(prune, sweep)
 
@@ -70,21 +116,69 @@ def check_names(config: DictConfig) -> None:
             raise UserError(f"paths.{key} is empty: give a folder, for example paths.{key}=logs.")
 
 
-def make_folder(config: DictConfig, key: str) -> Path:
-    """Resolve `key` (hydra.run.dir / hydra.sweep.dir) and make that folder, or refuse."""
+def folder_of(config: DictConfig, key: str) -> Path:
+    """The absolute folder `key` (hydra.run.dir / hydra.sweep.dir) names, as Hydra makes it."""
     try:
         check_names(config)
-        folder = Path(str(OmegaConf.select(config, key))).absolute()
+        return Path(os.path.abspath(str(OmegaConf.select(config, key))))
     except OmegaConfBaseException as error:
         raise UserError(
             f"the run folder's name cannot be resolved ({str(error).splitlines()[0]}): check "
             "task_name, paths.* and hydra.run.dir on the command line."
         ) from error
+
+
+def is_resumed(config: DictConfig, folder: Path) -> bool:
+    """Whether `ckpt_path` continues the run in `folder` (resume.py chose it)."""
+    runs_dir = Path(str(config.paths.log_dir)) / str(config.task_name) / "runs"
+    run = resumed_run(config.get("ckpt_path"), runs_dir)
+    return run is not None and run == folder.resolve()
+
+
+def refuse_if_taken(folder: Path, key: str) -> None:
+    """A folder that already holds anything is someone's: never written into, never removed."""
+    if folder.is_dir() and any(folder.iterdir()):
+        raise UserError(
+            f"{key}={folder} already holds files: give a new or empty folder, or leave {key} "
+            "out (every run gets a new folder under paths.log_dir)."
+        )
+
+
+def claim(folder: Path, key: str, resumed: bool) -> None:
+    """Make (or take) the run folder and lock it; what it holds then stays as it is."""
+    if not resumed:
+        refuse_if_taken(folder, key)
+    made = make_folder(folder)
+    lock_and_record(folder, made, resumed)
+
+
+def claim_job(config: DictConfig, folder: Path, resumed: bool) -> None:
+    """Lock a sweep job's folder, which Hydra has made and written its start into: a job
+    that is not resumed made it when it holds nothing else."""
+    written_now = {".hydra", f"{config.hydra.job.name}.log", LOCK_FILE}
+    made = not resumed and {entry.name for entry in folder.iterdir()} <= written_now
+    attempt = folder / str(config.hydra.output_subdir) if resumed else None
+    lock_and_record(folder, made, not made, skip=attempt)
+
+
+def lock_and_record(folder: Path, made: bool, keep: bool, skip: Path | None = None) -> None:
+    """Lock `folder`, then remember what it holds (`keep`: all of it is someone's, but
+    `skip`, which this process wrote) for `forget`. Locked first: a live run's files are
+    never counted as this process's."""
+    try:
+        lock = RunLock(folder)
+    except UserError:
+        prune(folder)  # only folders this process made, and only while empty
+        raise
+    before = contents(folder) if keep else {}
+    if skip is not None:
+        before = {path: stat for path, stat in before.items() if not path.is_relative_to(skip)}
+    claims[folder] = Claim(folder, made, before, lock)
+
+
+def make_folder(folder: Path) -> bool:
+    """Make `folder` (and its parents), or refuse; whether this process made it."""
     missing = [p for p in [folder, *folder.parents] if not p.exists()]
-    if folder.is_dir():
-        paths = list(folder.rglob("*"))
-        configs = {p: p.read_bytes() for p in paths if p.parent.name == ".hydra" and p.is_file()}
-        found_here[folder] = ({p: p.stat().st_size for p in paths}, configs)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -96,17 +190,59 @@ def make_folder(config: DictConfig, key: str) -> Path:
             f"cannot make the run folder {folder} ({reason}): point paths.log_dir at a folder "
             "you can write."
         ) from error
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write in {folder}: point paths.log_dir at a folder you can write.")
     if missing:
         made_here.append(missing[-1])
-    return folder
+    if not os.access(folder, os.W_OK | os.X_OK):
+        prune(folder)
+        raise UserError(f"cannot write in {folder}: point paths.log_dir at a folder you can write.")
+    return bool(missing)
 
 
-def discard(run: Path) -> None:
-    """Remove a refused run's folder and the now-empty folders this process made for it."""
-    shutil.rmtree(run, ignore_errors=True)
-    prune(run.parent)
+def contents(folder: Path) -> dict[Path, tuple[int, int]]:
+    """Every file and folder under `folder` (links not followed), with size and mtime."""
+    found = {}
+    for parent, folders, files in os.walk(folder):
+        for name in [*folders, *files]:
+            path = Path(parent, name)
+            stat = path.lstat()
+            found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def claim_of(run: Path) -> Claim | None:
+    """This process's claim on `run`; None for a run it only joined (a DDP rank) or one
+    trained in-process without Hydra."""
+    return claims.get(Path(os.path.abspath(run)))
+
+
+def trained_here(claimed: Claim) -> bool:
+    """Whether this process saved a checkpoint in its run (a new or a changed one)."""
+    for checkpoint in claimed.folder.glob("checkpoints/*.ckpt"):
+        stat = checkpoint.lstat()
+        if claimed.before.get(checkpoint) != (stat.st_size, stat.st_mtime_ns):
+            return True
+    return False
+
+
+def forget(run: Path) -> None:
+    """Take back what this process wrote into `run`, for a run refused before it trained:
+    the folder itself when it made it, else only the paths that were not there."""
+    claimed = claims.pop(Path(os.path.abspath(run)), None)
+    if claimed is None:  # not this process's run (a DDP rank that joined it)
+        return
+    if claimed.made:
+        shutil.rmtree(claimed.folder, ignore_errors=True)
+        prune(claimed.folder.parent)
+    else:
+        for path in sorted(contents(claimed.folder), reverse=True):  # a folder's files first
+            if path in claimed.before or path == claimed.folder / LOCK_FILE:
+                continue  # the lock file goes last, while still held
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    if claimed.lock is not None:
+        claimed.lock.release(remove_file=not claimed.made)
 
 
 def prune(folder: Path) -> None:
@@ -121,21 +257,3 @@ def prune(folder: Path) -> None:
         shutil.rmtree(candidate, ignore_errors=True)
         if candidate == top:
             return
-
-
-def restore(run: Path) -> None:
-    """Put a resumed run's folder back as it was before a refused command: its .hydra/
-    config, no new event file, its log without the refused command's lines."""
-    if run not in found_here:
-        return
-    sizes, configs = found_here[run]
-    for path in sorted(run.rglob("*"), reverse=True):  # a folder's files before the folder
-        if path not in sizes and path.is_dir():
-            shutil.rmtree(path)
-        elif path not in sizes:
-            path.unlink()
-        elif path.is_file() and path.stat().st_size > sizes[path]:
-            with path.open("r+b") as file:
-                file.truncate(sizes[path])
-    for path, content in configs.items():
-        path.write_bytes(content)

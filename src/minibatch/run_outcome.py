@@ -9,10 +9,11 @@
   it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason.
-- Refused (a `UserError`, or a library error that stands for one, see library_errors.py):
-  a run folder this run created is removed, event file included, so TensorBoard shows no
-  empty run; one that already holds checkpoints is kept and marked `FAILED`. The error
-  itself is printed by entry.py.
+- Refused (a `UserError`, or a library error that stands for one, see library_errors.py)
+  before it saved a checkpoint: what this run wrote is taken back (run_folder.py), a
+  folder it made included, so TensorBoard shows no empty run; a resumed run's folder keeps
+  every file it had, as it was. Refused after it saved one: kept and marked `FAILED`. The
+  error itself is printed by entry.py.
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ from minibatch.entry import say
 from minibatch.errors import Diverged, Interrupted
 from minibatch.library_errors import as_user_error
 from minibatch.resume import newest_checkpoint, resume_command
-from minibatch.run_folder import discard, restore
+from minibatch.run_folder import claim_of, forget, trained_here
 
 
 def mark_failed(run: Path, reason: str) -> None:
-    """Write `FAILED` in the run folder: TensorBoard still shows it, the file says why."""
-    if run.is_dir():
-        (run / "FAILED").write_text(reason.rstrip() + "\n")
+    """Write `FAILED` in the run folder: TensorBoard still shows it, the file says why. A
+    run that failed before (resumed since) gets the new reason added below the old ones."""
+    line = reason.rstrip() + "\n"
+    marker = run / "FAILED"
+    if run.is_dir() and not (marker.is_file() and line in marker.read_text()):
+        with marker.open("a") as file:  # a DDP run's ranks may each mark it
+            file.write(line)
 
 
 def report_interruption(stop: Interrupted, run: Path) -> None:
@@ -64,7 +69,6 @@ def report_interruption(stop: Interrupted, run: Path) -> None:
 def run_outcome(output_dir: str | Path) -> Iterator[None]:
     """Report an interruption, keep or remove the run folder of a failed run (see above)."""
     run = Path(output_dir)
-    resumed = (run / "checkpoints").is_dir()  # a new run's folder has no checkpoints yet
     try:
         yield
     except Interrupted as stop:
@@ -80,12 +84,11 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         if mistake is None:  # a bug, not a setting: its traceback is kept
             mark_failed(run, f"{type(error).__name__}: {error}")
             raise
-        if resumed:
-            restore(run)  # the resumed run's folder as it was
-        elif any(run.glob("checkpoints/*.ckpt")):
+        claimed = claim_of(run)
+        if claimed is not None and trained_here(claimed):
             mark_failed(run, str(mistake))  # it trained: what it saved is kept, marked
-        elif run.is_dir():
-            discard(run)
+        elif claimed is not None:
+            forget(run)  # only what this run wrote
         if mistake is error:
             raise
         raise mistake from error

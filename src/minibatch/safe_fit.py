@@ -14,12 +14,11 @@ from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from minibatch.before_training import BeforeTraining
-from minibatch.checkpoint_file import load_checkpoint
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
 from minibatch.interruption import SaveOnInterrupt
 from minibatch.random_state import KeepRandomState
-from minibatch.resume import resolve_checkpoint
+from minibatch.resume import checkpoint_to_resume
 from minibatch.saved_config import current_choices
 
 
@@ -33,45 +32,6 @@ class RecordChoices(L.Callback):
     def on_save_checkpoint(self, trainer, module, checkpoint: dict) -> None:
         if self.choices is not None:
             checkpoint["run_choices"] = dict(self.choices)
-
-
-def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
-    """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, one
-    that continues exactly (see resume.py), with training left to do."""
-    runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
-    checkpoint = resolve_checkpoint(cfg.get("ckpt_path"), runs_dir)
-    if checkpoint is None:
-        return None
-    saved = load_checkpoint(checkpoint)
-    if saved.get("resumes_exactly") is False:
-        boundary = checkpoint.parent / "last.ckpt"
-        raise UserError(
-            f"{checkpoint} was saved in the middle of an epoch, and this data's training "
-            "loader cannot resume there (it has no state_dict): resume from the end of the "
-            f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
-        )
-    refuse_finished(checkpoint, saved, cfg.trainer)
-    return checkpoint
-
-
-def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
-    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
-    at all and exit 0: say so instead."""
-    max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
-    steps = contents.get("global_step", 0)
-    if max_steps not in (-1, None) and steps >= max_steps:
-        raise UserError(
-            f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
-            "larger trainer.max_steps to train on."
-        )
-    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
-    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
-        raise UserError(
-            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
-            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
-            "train on."
-        )
 
 
 def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfig) -> None:

@@ -120,7 +120,12 @@ def test_a_preempted_submitit_job_is_requeued_and_resumes_where_it_stopped(tmp_p
     log = "".join(p.read_text() for p in (job.parent / ".submitit").glob("*/*_0_log.err"))
     assert "interrupted (SIGUSR2)" in log and "requeued" in log
     # Requeued with the newest checkpoint: the signal's (or last.ckpt, at an epoch's end).
-    resumed_from = OmegaConf.load(job / ".hydra" / "overrides.yaml")[-1]
+    # Hydra's record of the requeued attempt is its own; the job's first one stays as it was.
+    (attempt,) = (job / ".hydra" / "resumed").iterdir()
+    resumed_from = OmegaConf.load(attempt / "overrides.yaml")[-1]
+    assert not any(
+        o.startswith("ckpt_path=") for o in OmegaConf.load(job / ".hydra" / "overrides.yaml")
+    )
     assert resumed_from in {f"ckpt_path={job / 'checkpoints' / name}.ckpt" for name in
                             ("interrupted", "last")}  # fmt: skip
     assert len(list((job / "tensorboard").glob("events.*"))) == 2, "one TensorBoard run, continued"

@@ -12,16 +12,22 @@ imported is checked by `test_config_mistakes_answer_before_lightning_is_imported
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import torch
 from omegaconf import open_dict
 
+from minibatch.run_lock import LOCK_FILE
 from minibatch.train import train
 from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
 from tests.core.command_lines import run_all
@@ -35,7 +41,8 @@ CSV = ("data=csv", "data.target=y", "trainer.max_epochs=1")
 IMAGES = ("data=image_folder", "trainer.max_epochs=1")
 
 # (id, class, script, arguments, a fragment the error must contain). {files} is the folder of
-# prepared files, {good} a real checkpoint of a tiny run (1 epoch), {run} its run folder.
+# prepared files, {good} a real checkpoint of a tiny run (1 epoch), {run} its run folder,
+# {locked} the checkpoint of a copy of that run whose lock is held, as a live run holds it.
 ROWS = [
     ("unknown-data", "options", T, ["data=nosuchdata"], "Could not find 'data/nosuchdata'"),
     ("unknown-model", "options", T, [*TINY, "model=nosuch"], "Could not find 'model/nosuch'"),
@@ -279,6 +286,35 @@ ROWS = [
     ("task-name-slash", "run folder", T, [*TINY, "task_name=a/b"], "plain folder name"),
     ("task-name-dots", "run folder", T, [*TINY, "task_name=.."], "plain folder name"),
     ("task-name-unresolved", "run folder", T, [*TINY, "task_name=${nosuch}"], "cannot be resolved"),
+    ("rundir-not-empty", "run folder", T, [*TINY, "hydra.run.dir={files}"], "already holds files"),
+    (
+        "evaluate-rundir-not-empty",
+        "run folder",
+        E,
+        ["ckpt_path={good}", "hydra.run.dir={files}"],
+        "already holds files",
+    ),  # fmt: skip
+    (
+        "export-rundir-not-empty",
+        "run folder",
+        X,
+        ["ckpt_path={good}", "hydra.run.dir={files}"],
+        "already holds files",
+    ),  # fmt: skip
+    (
+        "sweep-dir-not-empty",
+        "run folder",
+        T,
+        ["-m", *TINY, "batch_size=10,20", "hydra.sweep.dir={files}"],
+        "already holds files",
+    ),  # fmt: skip
+    (
+        "resume-locked",
+        "run folder",
+        T,
+        [*TINY, "trainer.max_epochs=3", "ckpt_path={locked}"],
+        "is in use by another command",
+    ),  # fmt: skip
     (
         "evaluate-logdir-is-file",
         "run folder",
@@ -740,8 +776,19 @@ def trained_checkpoint(root: Path) -> Path:
     return run / "checkpoints" / "last.ckpt"
 
 
-def tree(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+def tree(folder: Path) -> dict[str, tuple[str, int] | None]:
+    """Every path under `folder`: a file's (sha256, mtime), None for a folder."""
+    return {str(p.relative_to(folder)): None if p.is_dir() else
+            (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}  # fmt: skip
+
+
+@contextmanager
+def held(run: Path) -> Iterator[None]:
+    """Hold the run's lock, as a run that is training holds it (run_lock.py)."""
+    with open(run / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -752,16 +799,22 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
     files.mkdir(parents=True)
     good = trained_checkpoint(inputs / "good")
     craft(good, files)
+    locked = shutil.copytree(good.parent.parent, inputs / "locked" / "train" / "runs" / "locked")
+    locked_checkpoint = locked / "checkpoints" / "last.ckpt"
+    (locked / LOCK_FILE).touch()
     before = tree(inputs)
     commands = []
     for name, _, script, args, _ in ROWS:
-        args = [fill(a, files=files, good=good, run=good.parent.parent) for a in args]
+        args = [fill(a, files=files, good=good, run=good.parent.parent, locked=locked_checkpoint)
+                for a in args]  # fmt: skip
         (root / name).mkdir()
         commands.append({"script": str(REPO_ROOT / script), "cwd": str(root / name),
                          "args": command_line(args, root / name)})  # fmt: skip
+    with held(locked):
+        ended = run_all(commands)
     results = {
         name: (x["returncode"], x["stderr"], root / name)
-        for (name, *_), x in zip(ROWS, run_all(commands), strict=True)
+        for (name, *_), x in zip(ROWS, ended, strict=True)
     }
     results["inputs"] = (before, tree(inputs), files)
     return results
@@ -794,9 +847,8 @@ def test_mistake_is_one_clear_error(outcomes, row):
 
 
 def test_no_mistake_wrote_among_the_inputs(outcomes):
-    """Checkpoints and tables given to a command are read, never written (export.py once
-    wrote its config into the exported run's .hydra/, evaluate.py its predictions over its
-    input)."""
+    """Checkpoints, tables and run folders given to a command are read, never written:
+    every file's bytes and time as they were, no file added or removed."""
     before, after, files = outcomes["inputs"]
     assert after == before
     assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"
