@@ -17,18 +17,22 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 
 from minibatch.entry import say
 from minibatch.errors import Diverged, Interrupted
 from minibatch.library_errors import as_user_error
 from minibatch.resume import newest_checkpoint, resume_command
 from minibatch.run_folder import discard, restore
+
+log = logging.getLogger(__name__)
 
 
 def mark_failed(run: Path, reason: str) -> None:
@@ -37,27 +41,33 @@ def mark_failed(run: Path, reason: str) -> None:
         (run / "FAILED").write_text(reason.rstrip() + "\n")
 
 
+def tell(line: str) -> None:
+    """A line on stderr and in the run's log: after SIGHUP the terminal may be gone."""
+    say(line)
+    log.info(Text.from_markup(line).plain)
+
+
 def report_interruption(stop: Interrupted, run: Path) -> None:
     """Where the run stopped, what it saved, and the command that resumes it."""
     where = f"epoch {stop.epoch}, step {stop.step}"
     saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
-    say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
+    tell(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
     resume_from = newest_checkpoint(run)
     if stop.finished:
         final = f" (the final weights: {escape(str(resume_from))})" if resume_from else ""
-        say(f"training had already finished{final}: nothing left to resume; what came after "
-            "it (the test split with test=true, the summary) did not run")  # fmt: skip
+        tell(f"training had already finished{final}: nothing left to resume; what came after "
+             "it (the test split with test=true, the summary) did not run")  # fmt: skip
         return
     if resume_from is None:
-        say("no epoch finished yet: start again with the same command")
+        tell("no epoch finished yet: start again with the same command")
         return
     mid_epoch = resume_from.name == "interrupted.ckpt"
     how = "where it stopped" if mid_epoch else "the end of the last finished epoch"
     if stop.requeue is not None:
-        say(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
-            f"({escape(str(resume_from))})")  # fmt: skip
+        tell(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
+             f"({escape(str(resume_from))})")  # fmt: skip
         return
-    say(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
+    tell(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
 
 
 @contextmanager

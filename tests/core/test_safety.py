@@ -46,7 +46,7 @@ def straight(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143)])
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
 def test_a_signal_saves_prints_the_resume_command_and_resumes_exactly(
     tmp_path, monkeypatch, straight, name, code
 ):
