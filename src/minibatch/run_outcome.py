@@ -8,7 +8,10 @@
   submitit job that was preempted or timed out is handed back to submitit, which requeues
   it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
-  log and a `FAILED` file holding the reason.
+  log and a `FAILED` file holding the reason. So does a run that a disk refused a file (a
+  full disk, the file-size limit; `WriteFailed`), whose one sentence names the disk and
+  the command that resumes from the checkpoint it kept. A run whose folder was removed
+  while it ran says so.
 - Refused (a `UserError`, or a library error that stands for one, see library_errors.py):
   a run folder this run created is removed, event file included, so TensorBoard shows no
   empty run; one that already holds checkpoints is kept and marked `FAILED`. The error
@@ -17,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -27,9 +31,9 @@ from rich.markup import escape
 from rich.text import Text
 
 from minibatch.entry import say
-from minibatch.errors import Diverged, Interrupted
+from minibatch.errors import Diverged, Interrupted, UserError, WriteFailed
 from minibatch.library_errors import as_user_error
-from minibatch.resume import newest_checkpoint, resume_command
+from minibatch.resume import newest_checkpoint, progress, resume_command
 from minibatch.run_folder import discard, restore
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,21 @@ log = logging.getLogger(__name__)
 def mark_failed(run: Path, reason: str) -> None:
     """Write `FAILED` in the run folder: TensorBoard still shows it, the file says why."""
     if run.is_dir():
-        (run / "FAILED").write_text(reason.rstrip() + "\n")
+        with contextlib.suppress(OSError):  # a full disk takes no FAILED file either
+            (run / "FAILED").write_text(reason.rstrip() + "\n")
+
+
+def what_was_kept(failed: WriteFailed, run: Path) -> WriteFailed:
+    """The sentence of a failed write, ending with the command that resumes from the run's
+    newest checkpoint once the disk takes files again."""
+    checkpoint = newest_checkpoint(run)
+    if checkpoint is None or progress(checkpoint)[0] < 0:
+        return failed.then("start the run again (it kept no checkpoint that can be read)")
+    return failed.then(f"resume from the last checkpoint it kept: {resume_command(checkpoint)}")
+
+
+def folder_removed(run: Path) -> UserError:
+    return UserError(f"the run folder {run} was removed while the run was going: start it again.")
 
 
 def tell(line: str) -> None:
@@ -86,7 +104,13 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         mark_failed(run, str(error))
         raise
     except Exception as error:
-        mistake = as_user_error(error)
+        if not run.is_dir():  # whatever failed next: the folder it was writing into is gone
+            raise folder_removed(run) from error
+        mistake = as_user_error(error, run)
+        if isinstance(mistake, WriteFailed):  # as a divergence: what it saved is kept, marked
+            mistake = what_was_kept(mistake, run)
+            mark_failed(run, str(mistake))
+            raise mistake from error
         if mistake is None:  # a bug, not a setting: its traceback is kept
             mark_failed(run, f"{type(error).__name__}: {error}")
             raise

@@ -4,8 +4,9 @@ During training, SIGTERM (`kill`, a scheduler), SIGHUP (a closed terminal, a dro
 session) and Ctrl-C stop at the next step boundary and save (interruption.py). Before it
 (the imports, the data's preparation, the sanity check) and after it (the test split) there
 is nothing to save by waiting: the process ends at once, exit 128 + the signal's number,
-saying whether anything was trained. The entry points install this before their heavy
-imports; a handler that something else installed (`nohup`'s, submitit's) is left alone.
+saying whether anything was trained. The entry points install this as early as they can
+(train.py before its imports); a handler that something else installed (`nohup`'s,
+submitit's) is left alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ TRAINING_DONE = (
     "after training had finished (its checkpoints are kept): what came after it (the test "
     "split with test=true, the summary) did not run"
 )
-NOT_FINISHED = "before it finished: nothing was written; run the same command again"
+NOT_FINISHED = "before it finished: run the same command again"
 
 
 class StopAtOnce:
