@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 
+from minibatch.errors import JobFailed
 from minibatch.library_errors import as_user_error
 
 IGNORED_WARNINGS = (
@@ -83,8 +84,9 @@ def say(message: str) -> None:
 
 
 @contextmanager
-def user_errors_exit() -> Iterator[None]:
-    """Turn a `UserError` (or a library error that stands for one) into one line, exit 2."""
+def user_errors_exit(in_a_sweep: bool = False) -> Iterator[None]:
+    """Turn a `UserError` (or a library error that stands for one) into one line, exit 2; in
+    a sweep's job, into `JobFailed`, so that the sweep goes on with its other jobs."""
     try:
         yield
     except Exception as error:
@@ -95,6 +97,8 @@ def user_errors_exit() -> Iterator[None]:
         if os.environ.get("HYDRA_FULL_ERROR") == "1" and cause is not None:
             traceback.print_exception(cause)
         say(f"[bold red]error:[/] {escape(str(mistake))}")
+        if in_a_sweep:
+            raise JobFailed(str(mistake)) from None
         sys.exit(2)
 
 

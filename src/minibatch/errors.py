@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hydra.errors import InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException
 
 
 class UserError(Exception):
@@ -39,6 +39,19 @@ class WriteFailed(UserError):
     def then(self, then: str) -> WriteFailed:
         """The same sentence, ending with what to do once the disk takes files again."""
         return WriteFailed(self.what, self.todo, then)
+
+
+class JobFailed(CompactHydraException):
+    """A job of a sweep that a `UserError` ended, its one sentence already said: Hydra marks
+    the job failed and runs the others, then raises the first failure again at the end,
+    which prints this one line (the sweep's summary follows, sweep_summary.py)."""
+
+    @property
+    def reason(self) -> str:
+        return str(self.args[0])
+
+    def __str__(self) -> str:
+        return "a job of this sweep failed (the summary below lists every job)"
 
 
 # As a shell reports a process ended by the signal.

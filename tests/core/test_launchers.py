@@ -5,6 +5,7 @@ submitit job signalled for preemption is requeued and resumes where it stopped."
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from minibatch.sweep_summary import KILLED
 from minibatch.sweeps import read_scalars
 from minibatch.train import CONFIG_DIR
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
@@ -104,3 +106,24 @@ def test_a_preempted_submitit_job_is_requeued_and_resumes_where_it_stopped(tmp_p
         assert torch.allclose(finals[0]["state_dict"][name], value, rtol=0, atol=1e-6), name
     curves, expected = read_scalars(jobs[0]), read_scalars(jobs[1])
     assert curves["train/loss"].values == pytest.approx(expected["train/loss"].values, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_killed_joblib_job_is_marked_failed_in_the_sweep_summary(tmp_path):
+    """Job 0's process is killed (SIGKILL, as the out-of-memory killer does) after step 5."""
+    command = [sys.executable, str(REPO_ROOT / "train.py"), "-m", SEARCH_PATH,
+               "hydra/launcher=parallel", f"paths.log_dir={tmp_path}", *TINY,
+               "+callbacks.signal_at._target_=tests.core.signal_at.SignalAt",
+               "+callbacks.signal_at.signal=SIGKILL", "+callbacks.signal_at.at=5,null",
+               "steps_per_call=1"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=400, cwd=tmp_path,
+                            env=env)  # fmt: skip
+    assert result.returncode != 0, result.stderr[-3000:]
+    (folder,) = (tmp_path / "train" / "multiruns").iterdir()
+    summary = OmegaConf.load(folder / "sweep_summary.yaml")
+    assert [job.job for job in summary.jobs] == [0, 1], "every job listed"
+    killed = summary.jobs[0]
+    assert (killed.status, killed.error) == ("failed", KILLED)
+    assert (folder / killed.folder / "FAILED").read_text().strip() == KILLED
+    assert re.search(r"sweep: [01] finished, [12] failed", result.stderr), result.stderr[-3000:]
