@@ -90,7 +90,7 @@ class SaveOnInterrupt(L.Callback):
         """While fitting, SIGTERM, SIGHUP, Ctrl-C and submitit's preemption signal stop at the
         next step once training runs; before it starts or after it ends, at once."""
         self._trainer, previous = trainer, {}
-        self._phase = "before"
+        self._phase, self._owner = "before", os.getpid()
         preemption = preemption_signal()
         try:
             for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -121,7 +121,10 @@ class SaveOnInterrupt(L.Callback):
     def _on_stop_signal(self, signum: int, frame) -> None:
         """During training: stop at the next step boundary, as Lightning does for SIGTERM
         (it called its own handler first); a second Ctrl-C stops at once; submitit requeues
-        the job once the checkpoint is saved. Before or after training: at once."""
+        the job once the checkpoint is saved. Before or after training: at once. A forked
+        DataLoader worker leaves it to the training process."""
+        if os.getpid() != self._owner:
+            return
         preempted = signum == self._preemption
         if self._phase == "before" and preempted:
             self._submitit_handler(signum, frame)  # nothing to save: submitit requeues now

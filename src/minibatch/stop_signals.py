@@ -26,13 +26,16 @@ NOT_FINISHED = "before it finished: run the same command again"
 
 
 class StopAtOnce:
-    """A signal handler: one line on stderr saying `what` was lost, then exit 128 + signum."""
+    """A signal handler: one line on stderr saying `what` was lost, then exit 128 + signum.
+    A process forked from the one that installed it (a DataLoader worker, which a Ctrl-C
+    reaches too) leaves the signal to that one, which ends it."""
 
     def __init__(self, what: str) -> None:
-        self.what = what
+        self.what, self.owner = what, os.getpid()
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        stop_at_once(signum, self.what)
+        if os.getpid() == self.owner:
+            stop_at_once(signum, self.what)
 
 
 def stop_at_once(signum: int, what: str) -> None:
