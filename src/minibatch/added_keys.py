@@ -42,6 +42,8 @@ def check_added_keys(cfg: DictConfig) -> None:
         if not (override.is_add() or override.is_force_add()) or is_group(override, choices):
             continue
         key = override.key_or_group
+        if OmegaConf.select(cfg, key, default=ABSENT, throw_on_resolution_failure=False) is ABSENT:
+            continue  # not this config's command line (one composed in-process since)
         if override.is_force_add() and OmegaConf.select(defined, key, default=ABSENT) is not ABSENT:
             continue  # ++ of a key the config file has: an override
         if not is_read(cfg, key):
