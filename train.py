@@ -1,6 +1,10 @@
 """`python train.py data=mnist batch_size=50`: the template's entry point (see README.md)."""
 
-from minibatch.train import main
+from minibatch.stop_signals import stop_at_once_on_signals
+
+stop_at_once_on_signals()  # before the imports: a signal during them ends in one sentence
+
+from minibatch.train import main  # noqa: E402
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,10 @@
 Reads each job's `.hydra/config.yaml` and `.hydra/overrides.yaml` and its TensorBoard
 event files (TensorBoard's own reader). Jobs that differ only by `seed` form one row; the
 final value of each metric (its last logged value) is averaged over them, with the sample
-standard deviation (n - 1). The CSV goes to `<sweep>/summary.csv` unless --csv says where.
+standard deviation (n - 1). A failed job is marked in its row (and counts as far as it
+logged), a metric that some jobs lack is averaged over the others ("of n" says over how
+many), and every failed job is listed with why under the table. The CSV goes to
+`<sweep>/summary.csv` unless --csv says where.
 """
 
 from __future__ import annotations
@@ -22,22 +25,36 @@ from rich.console import Console
 from rich.table import Table
 
 from minibatch.errors import UserError
-from minibatch.sweeps import Row, read_sweep, summarize, swept_keys
+from minibatch.sweeps import Row, failed_jobs, read_sweep, summarize, swept_keys
 
 
 def mean_std(row: Row, metric: str) -> str:
+    """`mean ± std`, `(of n)` when only n of the row's runs logged it, `-` when none did."""
+    logged = len(row.finals[metric])
+    if not logged:
+        return "-"
     std = row.std(metric)
-    return f"{row.mean(metric):.4g}" + ("" if math.isnan(std) else f" ± {std:.2g}")
+    text = f"{row.mean(metric):.4g}" + ("" if math.isnan(std) else f" ± {std:.2g}")
+    return text + (f" (of {logged})" if logged < len(row.seeds) else "")
+
+
+def runs(row: Row) -> str:
+    """`3 (0,1,2)`, and the seeds of its failed runs: `3 (0,1,2; failed: 2)`."""
+    seeds = ",".join(str(seed) for seed in row.seeds)
+    failed = f"; failed: {','.join(str(seed) for seed in row.failed)}" if row.failed else ""
+    return f"{len(row.seeds)} ({seeds}{failed})"
 
 
 def write_csv(path: Path, rows: list[Row], metrics: list[str]) -> None:
     keys = list(rows[0].values)
+    columns = [f"{m} {s}" for m in metrics for s in ("mean", "std", "runs")]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*keys, "runs", *(f"{m} {s}" for m in metrics for s in ("mean", "std"))])
+        writer.writerow([*keys, "runs", "failed", *columns])
         for row in rows:
-            stats = [f"{v:.6g}" for m in metrics for v in (row.mean(m), row.std(m))]
-            writer.writerow([*row.values.values(), len(row.seeds), *stats])
+            stats = [x for m in metrics for x in (f"{row.mean(m):.6g}", f"{row.std(m):.6g}",
+                                                  len(row.finals[m]))]  # fmt: skip
+            writer.writerow([*row.values.values(), len(row.seeds), len(row.failed), *stats])
 
 
 def print_table(title: str, rows: list[Row], metrics: list[str], over: str) -> None:
@@ -48,9 +65,8 @@ def print_table(title: str, rows: list[Row], metrics: list[str], over: str) -> N
     for metric in metrics:
         table.add_column(metric, justify="right")
     for row in rows:
-        seeds = ",".join(str(seed) for seed in row.seeds)
         cells = [mean_std(row, metric) for metric in metrics]
-        table.add_row(*map(str, row.values.values()), f"{len(row.seeds)} ({seeds})", *cells)
+        table.add_row(*map(str, row.values.values()), runs(row), *cells)
     Console(width=max(100, 22 * (len(metrics) + 2))).print(table)
 
 
@@ -70,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics = list(rows[0].finals)
     keys = swept_keys(jobs, args.over) or ["(nothing swept)"]
     print_table(f"{args.sweep}: final metrics by {', '.join(keys)}", rows, metrics, args.over)
+    for job, why in failed_jobs(args.sweep).items():
+        print(f"failed: job {job}: {why}")
     out = args.csv or args.sweep / "summary.csv"
     write_csv(out, rows, metrics)
     print(f"saved {out}")

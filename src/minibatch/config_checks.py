@@ -1,7 +1,8 @@
 """Checks on the composed config that must fail before anything is built or trained.
 
-Hydra already rejects unknown groups and options with the list of valid ones, and every
-entry's option types are checked against the signature of what it builds (option_types.py).
+Hydra already rejects unknown groups and options with the list of valid ones, every
+entry's option types are checked against the signature of what it builds (option_types.py),
+and a key added with `+` that nothing reads is refused (added_keys.py).
 What neither sees are values of the right type out of range: a size of 0, a negative
 gradient clip (which silently flips the gradient), a dropout of 1.5, a scheduler that
 divides by zero at the end of the first epoch. `RANGES` lists them, one rule per key of the
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from minibatch.added_keys import check_added_keys
 from minibatch.errors import UserError
 from minibatch.group_size import grouping_blockers
 
@@ -112,6 +114,7 @@ def check_config(cfg: DictConfig) -> None:
                 f"the config has no {group} (removed with ~{group}?): choose one with "
                 f"{group}=<name>; python train.py --help lists them."
             )
+    check_added_keys(cfg)
     check_ranges(cfg, RANGES)
     check_steps_per_call(cfg)
     check_run_length(cfg)

@@ -1,7 +1,8 @@
 """What the command-line entry points (train, evaluate, export) share.
 
-- Known noise is silenced: Lightning's advertisements and two warnings that say nothing to
-  a user of this template.
+- Known noise is silenced: Lightning's advertisements, two warnings that say nothing to
+  a user of this template, and the traceback of a background writer that a full disk or a
+  removed folder stopped (it goes to the log; the main thread says it in one sentence).
 - A `UserError` (raised directly, or a library error that stands for one: see
   library_errors.py) becomes one red line on stderr and exit code 2, not a 40-line
   traceback. `HYDRA_FULL_ERROR=1` prints the traceback of the library error first, as it
@@ -12,10 +13,12 @@
 from __future__ import annotations
 
 import atexit
+import errno
 import gc
 import logging
 import os
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -24,6 +27,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 
+from minibatch.errors import JobFailed
 from minibatch.library_errors import as_user_error
 
 IGNORED_WARNINGS = (
@@ -33,6 +37,8 @@ IGNORED_WARNINGS = (
     r".*when logging on epoch level in distributed setting.*",
 )
 console = Console(stderr=True)
+# A full disk, a quota, the file-size limit, a folder removed under a file being written.
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENOENT)
 
 
 # Lines Lightning logs at every start that teach nothing: tips for its cloud products, the
@@ -55,6 +61,21 @@ def quiet_known_noise() -> None:
     for message in IGNORED_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
     logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(drop_advertisements)
+    threading.excepthook = log_write_errors_of_threads
+
+
+def log_write_errors_of_threads(args: threading.ExceptHookArgs) -> None:
+    """A background thread that cannot write (TensorBoard's event writer on a full disk or in
+    a removed folder) logs its traceback instead of printing it: the writer hands the error
+    on to the main thread, which says it in one sentence (library_errors.py)."""
+    if isinstance(args.exc_value, OSError) and args.exc_value.errno in WRITE_ERRNOS:
+        logging.getLogger(__name__).error(
+            "in thread %s",
+            args.thread,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+        return
+    threading.__excepthook__(args)
 
 
 def say(message: str) -> None:
@@ -63,8 +84,9 @@ def say(message: str) -> None:
 
 
 @contextmanager
-def user_errors_exit() -> Iterator[None]:
-    """Turn a `UserError` (or a library error that stands for one) into one line, exit 2."""
+def user_errors_exit(in_a_sweep: bool = False) -> Iterator[None]:
+    """Turn a `UserError` (or a library error that stands for one) into one line, exit 2; in
+    a sweep's job, into `JobFailed`, so that the sweep goes on with its other jobs."""
     try:
         yield
     except Exception as error:
@@ -75,6 +97,8 @@ def user_errors_exit() -> Iterator[None]:
         if os.environ.get("HYDRA_FULL_ERROR") == "1" and cause is not None:
             traceback.print_exception(cause)
         say(f"[bold red]error:[/] {escape(str(mistake))}")
+        if in_a_sweep:
+            raise JobFailed(str(mistake)) from None
         sys.exit(2)
 
 

@@ -2,19 +2,22 @@
 
 `UserError` is the one type for mistakes a user can fix: `train.py` turns it into a single
 line on stderr and a non-zero exit, instead of a traceback, so its message must be one
-sentence that says what went wrong and what to do. `Diverged` and `Interrupted` are raised
-by the callbacks of `divergence.py` and `interruption.py`; `run_outcome.py` decides what
-each leaves behind. They live here, apart from their callbacks, so that the entry points
-can handle them without importing Lightning first. `building` names the config entry whose
-option a constructor refused.
+sentence that says what went wrong and what to do (`WriteFailed`: a disk that refused a
+file, see library_errors.py). `Diverged` and `Interrupted` are raised by the callbacks of
+`divergence.py` and `interruption.py`; `run_outcome.py` decides what each leaves behind.
+They live here, apart from their callbacks, so that the entry points can handle them
+without importing Lightning first. `building` names the config entry whose option a
+constructor refused.
 """
+
+from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hydra.errors import InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException
 
 
 class UserError(Exception):
@@ -23,6 +26,32 @@ class UserError(Exception):
 
 class Diverged(UserError):
     """The training loss is not finite: the run stops, its last good checkpoint is kept."""
+
+
+class WriteFailed(UserError):
+    """A file of the run could not be written (a full disk, a file-size limit): the run stops,
+    what it saved is kept and named (run_outcome.py says which checkpoint to resume from)."""
+
+    def __init__(self, what: str, todo: str, then: str = "run the same command again") -> None:
+        super().__init__(f"{what}: {todo}, then {then}.")
+        self.what, self.todo = what, todo
+
+    def then(self, then: str) -> WriteFailed:
+        """The same sentence, ending with what to do once the disk takes files again."""
+        return WriteFailed(self.what, self.todo, then)
+
+
+class JobFailed(CompactHydraException):
+    """A job of a sweep that a `UserError` ended, its one sentence already said: Hydra marks
+    the job failed and runs the others, then raises the first failure again at the end,
+    which prints this one line (the sweep's summary follows, sweep_summary.py)."""
+
+    @property
+    def reason(self) -> str:
+        return str(self.args[0])
+
+    def __str__(self) -> str:
+        return "a job of this sweep failed (the summary below lists every job)"
 
 
 # As a shell reports a process ended by the signal.

@@ -32,6 +32,7 @@ from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
 from minibatch.saved_config import read_description, rebuilt_model_config
+from minibatch.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 from minibatch.train import CONFIG_DIR
 
 SPLITS = ("train", "valid", "test")
@@ -217,6 +218,7 @@ def write_predictions(
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="evaluate")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-evaluate` console script)."""
+    stop_at_once_on_signals(NOT_FINISHED)
     with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         evaluate(cfg)
 

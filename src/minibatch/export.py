@@ -32,6 +32,7 @@ from minibatch.evaluation_data import data_on_the_command_line
 from minibatch.output_paths import check_new_output, run_folder_holding
 from minibatch.override_syntax import overrides_checked_first
 from minibatch.run_outcome import run_outcome
+from minibatch.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 from minibatch.train import CONFIG_DIR
 
 FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}
@@ -132,6 +133,7 @@ def export(cfg: DictConfig) -> Path:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point (also the `minibatch-export` console script)."""
+    stop_at_once_on_signals(NOT_FINISHED)
     with user_errors_exit(), run_outcome(cfg.paths.output_dir):
         export(cfg)
 

@@ -44,6 +44,11 @@ class ImageFiles(Dataset):
             raise UserError(
                 f"{path} is not an image Pillow can read ({error}): remove or replace it."
             ) from None
+        except Image.DecompressionBombError:  # a small file that would fill the memory
+            raise UserError(
+                f"{path} is an image of more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels, which "
+                "Pillow refuses to open (a decompression bomb?): shrink it or remove it."
+            ) from None
         tensor = torch.from_numpy(pixels.copy()).float().div_(255.0)
         tensor = tensor.unsqueeze(0) if tensor.ndim == 2 else tensor.permute(2, 0, 1)
         return tensor, label

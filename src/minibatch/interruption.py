@@ -1,12 +1,15 @@
-"""Interruption keeps the work: SIGTERM (`kill`, `scancel`), Ctrl-C, and a cluster's preemption.
+"""Interruption keeps the work: SIGTERM (`kill`, `scancel`), SIGHUP (a dropped ssh session),
+Ctrl-C, and a cluster's preemption.
 
-Lightning already turns SIGTERM into an exception at the next step boundary. Ctrl-C is made
-to do the same (a second Ctrl-C stops at once, saving nothing), and so is the preemption or
-timeout signal of a job that submitit started (`hydra/launcher=slurm` or `local`; USR2
-unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would requeue the
-job at once, in the middle of a step, so it is kept and called once the checkpoint is
-saved (`Interrupted.requeue`; run_outcome.py, hydra_plugins/minibatch_submitit/). The
-weights are never caught half-updated.
+Lightning already turns SIGTERM into an exception at the next step boundary. SIGHUP and
+Ctrl-C are made to do the same (a second Ctrl-C stops at once, saving nothing), and so is
+the preemption or timeout signal of a job that submitit started (`hydra/launcher=slurm` or
+`local`; USR2 unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would
+requeue the job at once, in the middle of a step, so it is kept and called once the
+checkpoint is saved (`Interrupted.requeue`; run_outcome.py,
+hydra_plugins/minibatch_submitit/). The weights are never caught half-updated. Before
+training starts (the sanity check included) and after it ends there is nothing to save by
+waiting: a signal stops at once, saying so (stop_signals.py).
 
 At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
 training loaders' position in the epoch included (Lightning saves it for every loader that
@@ -32,6 +35,13 @@ from lightning.pytorch.utilities.combined_loader import CombinedLoader
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from minibatch.errors import Interrupted
+from minibatch.stop_signals import (
+    NOTHING_TRAINED,
+    TRAINING_DONE,
+    is_free,
+    let_go_of_a_closed_terminal,
+    stop_at_once,
+)
 
 
 def preemption_signal() -> signal.Signals | None:
@@ -72,18 +82,26 @@ class SaveOnInterrupt(L.Callback):
         self.interrupted: Interrupted | None = None
         self._resumes_exactly = True
         self._stop_after_validation = False
+        self._phase = "before"  # training, after: see _on_stop_signal
+        self._preemption: int | None = None
 
     @contextmanager
     def handling_signals(self, trainer: L.Trainer) -> Iterator[None]:
-        """While fitting, Ctrl-C and submitit's preemption signal stop at the next step."""
+        """While fitting, SIGTERM, SIGHUP, Ctrl-C and submitit's preemption signal stop at the
+        next step once training runs; before it starts or after it ends, at once."""
         self._trainer, previous = trainer, {}
+        self._phase, self._owner = "before", os.getpid()
         preemption = preemption_signal()
         try:
-            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._stop_on_sigint)
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                if is_free(signum):  # else nohup's or submitit's handler, kept
+                    previous[signum] = signal.signal(signum, self._on_stop_signal)
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_stop_signal)
             submitit_handler = signal.getsignal(preemption) if preemption else None
             if callable(submitit_handler):  # a submitit job; else the signal keeps its default
                 self._submitit_handler = submitit_handler
-                previous[preemption] = signal.signal(preemption, self._stop_on_preemption)
+                self._preemption = preemption
+                previous[preemption] = signal.signal(preemption, self._on_stop_signal)
         except ValueError:  # not the main thread: the signals keep their handlers
             pass
         try:
@@ -92,20 +110,36 @@ class SaveOnInterrupt(L.Callback):
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
-    def _stop_at_next_step(self, signum: int) -> None:
+    def on_train_start(self, trainer: L.Trainer, module) -> None:
+        self._phase = "training"  # from here a signal stops at the next step boundary
+
+    def on_train_end(self, trainer: L.Trainer, module) -> None:
+        self._phase = "after"
+        if trainer.received_sigterm:  # came after Lightning's last check: nothing to stop
+            stop_at_once(self.signum, TRAINING_DONE)
+
+    def _on_stop_signal(self, signum: int, frame) -> None:
+        """During training: stop at the next step boundary, as Lightning does for SIGTERM
+        (it called its own handler first); a second Ctrl-C stops at once; submitit requeues
+        the job once the checkpoint is saved. Before or after training: at once. A forked
+        DataLoader worker leaves it to the training process."""
+        if os.getpid() != self._owner:
+            return
+        preempted = signum == self._preemption
+        if self._phase == "before" and preempted:
+            self._submitit_handler(signum, frame)  # nothing to save: submitit requeues now
+            return
+        if signum == signal.SIGHUP:
+            let_go_of_a_closed_terminal()
+        if self._phase != "training":
+            stop_at_once(signum, NOTHING_TRAINED if self._phase == "before" else TRAINING_DONE)
         self.signum = signum
         self._trainer._signal_connector.received_sigterm = True  # what SIGTERM sets
-
-    def _stop_on_sigint(self, signum: int, frame) -> None:
-        """First Ctrl-C: stop at the next step boundary, as SIGTERM does; second: at once."""
-        self._stop_at_next_step(signum)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    def _stop_on_preemption(self, signum: int, frame) -> None:
-        """Stop at the next step boundary; submitit requeues the job once it is saved."""
-        self._stop_at_next_step(signum)
-        handler = self._submitit_handler
-        self.requeue = lambda: handler(signum, None)
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if preempted:
+            handler = self._submitit_handler
+            self.requeue = lambda: handler(signum, None)
 
     def on_validation_batch_end(self, trainer: L.Trainer, *args) -> None:
         """Hold a signal that came during validation until the validation ends."""

@@ -8,7 +8,10 @@
   submitit job that was preempted or timed out is handed back to submitit, which requeues
   it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
 - Diverged, or crashed after training started: the folder stays, with its checkpoints, its
-  log and a `FAILED` file holding the reason.
+  log and a `FAILED` file holding the reason. So does a run that a disk refused a file (a
+  full disk, the file-size limit; `WriteFailed`), whose one sentence names the disk and
+  the command that resumes from the checkpoint it kept. A run whose folder was removed
+  while it ran says so.
 - Refused (a `UserError`, or a library error that stands for one, see library_errors.py)
   before it saved a checkpoint: what this run wrote is taken back (run_folder.py), a
   folder it made included, so TensorBoard shows no empty run; a resumed run's folder keeps
@@ -18,18 +21,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from rich.markup import escape
+from rich.text import Text
 
 from minibatch.entry import say
-from minibatch.errors import Diverged, Interrupted
+from minibatch.errors import Diverged, Interrupted, UserError, WriteFailed
 from minibatch.library_errors import as_user_error
-from minibatch.resume import newest_checkpoint, resume_command
+from minibatch.resume import newest_checkpoint, progress, resume_command
 from minibatch.run_folder import claim_of, forget, trained_here
+
+log = logging.getLogger(__name__)
 
 
 def mark_failed(run: Path, reason: str) -> None:
@@ -37,32 +45,52 @@ def mark_failed(run: Path, reason: str) -> None:
     run that failed before (resumed since) gets the new reason added below the old ones."""
     line = reason.rstrip() + "\n"
     marker = run / "FAILED"
-    if run.is_dir() and not (marker.is_file() and line in marker.read_text()):
-        with marker.open("a") as file:  # a DDP run's ranks may each mark it
-            file.write(line)
+    with contextlib.suppress(OSError):  # a full disk takes no FAILED file either
+        if run.is_dir() and not (marker.is_file() and line in marker.read_text()):
+            with marker.open("a") as file:  # a DDP run's ranks may each mark it
+                file.write(line)
+
+
+def what_was_kept(failed: WriteFailed, run: Path) -> WriteFailed:
+    """The sentence of a failed write, ending with the command that resumes from the run's
+    newest checkpoint once the disk takes files again."""
+    checkpoint = newest_checkpoint(run)
+    if checkpoint is None or progress(checkpoint)[0] < 0:
+        return failed.then("start the run again (it kept no checkpoint that can be read)")
+    return failed.then(f"resume from the last checkpoint it kept: {resume_command(checkpoint)}")
+
+
+def folder_removed(run: Path) -> UserError:
+    return UserError(f"the run folder {run} was removed while the run was going: start it again.")
+
+
+def tell(line: str) -> None:
+    """A line on stderr and in the run's log: after SIGHUP the terminal may be gone."""
+    say(line)
+    log.info(Text.from_markup(line).plain)
 
 
 def report_interruption(stop: Interrupted, run: Path) -> None:
     """Where the run stopped, what it saved, and the command that resumes it."""
     where = f"epoch {stop.epoch}, step {stop.step}"
     saved = f"saved {escape(str(stop.checkpoint))}" if stop.checkpoint else "nothing saved"
-    say(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
+    tell(f"[bold red]interrupted[/] ({stop}) at {where}: {saved}")
     resume_from = newest_checkpoint(run)
     if stop.finished:
         final = f" (the final weights: {escape(str(resume_from))})" if resume_from else ""
-        say(f"training had already finished{final}: nothing left to resume; what came after "
-            "it (the test split with test=true, the summary) did not run")  # fmt: skip
+        tell(f"training had already finished{final}: nothing left to resume; what came after "
+             "it (the test split with test=true, the summary) did not run")  # fmt: skip
         return
     if resume_from is None:
-        say("no epoch finished yet: start again with the same command")
+        tell("no epoch finished yet: start again with the same command")
         return
     mid_epoch = resume_from.name == "interrupted.ckpt"
     how = "where it stopped" if mid_epoch else "the end of the last finished epoch"
     if stop.requeue is not None:
-        say(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
-            f"({escape(str(resume_from))})")  # fmt: skip
+        tell(f"[bold]requeued[/]: submitit starts the job again, which resumes from {how} "
+             f"({escape(str(resume_from))})")  # fmt: skip
         return
-    say(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
+    tell(f"[bold]resume[/] (from {how}) with: {escape(resume_command(resume_from))}")
 
 
 @contextmanager
@@ -80,7 +108,13 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         mark_failed(run, str(error))
         raise
     except Exception as error:
-        mistake = as_user_error(error)
+        if not run.is_dir():  # whatever failed next: the folder it was writing into is gone
+            raise folder_removed(run) from error
+        mistake = as_user_error(error, run)
+        if isinstance(mistake, WriteFailed):  # as a divergence: what it saved is kept, marked
+            mistake = what_was_kept(mistake, run)
+            mark_failed(run, str(mistake))
+            raise mistake from error
         if mistake is None:  # a bug, not a setting: its traceback is kept
             mark_failed(run, f"{type(error).__name__}: {error}")
             raise

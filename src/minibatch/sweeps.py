@@ -4,7 +4,10 @@
 folder, each with `.hydra/config.yaml`, `.hydra/overrides.yaml` and TensorBoard event
 files. `summarize` groups the jobs by the values that were swept (all but the seed) and
 gives each final metric as mean ± standard deviation over the seeds: what
-`scripts/summarize_sweep.py` prints and saves.
+`scripts/summarize_sweep.py` prints and saves. A job that failed (its folder's `FAILED`)
+is marked, and its metrics count as far as it logged them; a metric some job lacks is
+averaged over the jobs that logged it. `failed_jobs` names every failed job, the ones a
+mistake stopped before they logged anything too (from the sweep's `sweep_summary.yaml`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -71,6 +75,7 @@ class Job:
     config: DictConfig
     overrides: dict[str, str]
     scalars: dict[str, Series] = field(repr=False)
+    failed: str | None = None  # why, from the folder's FAILED file
 
     def value(self, key: str) -> object:
         """The job's value of `key`: the config's number or text, else the override's text."""
@@ -101,7 +106,24 @@ def read_job(folder: str | Path) -> Job:
     config = OmegaConf.load(folder / ".hydra" / "config.yaml")
     overrides_file = folder / ".hydra" / "overrides.yaml"
     overrides = parse_overrides(OmegaConf.load(overrides_file)) if overrides_file.is_file() else {}
-    return Job(folder, config, overrides, read_scalars(folder))
+    failed = folder / "FAILED"
+    reason = failed.read_text().strip() or "failed" if failed.is_file() else None
+    return Job(folder, config, overrides, read_scalars(folder), reason)
+
+
+def failed_jobs(sweep_dir: str | Path) -> dict[str, str]:
+    """{job: why} for every failed job of a sweep: from its `sweep_summary.yaml` (the jobs a
+    mistake stopped before they left a folder too), else from the folders' FAILED files."""
+    summary = Path(sweep_dir) / "sweep_summary.yaml"
+    if summary.is_file():
+        ends = (yaml.safe_load(summary.read_text()) or {}).get("jobs", [])
+        return {
+            f"{end['job']} ({' '.join(end.get('overrides', []))})": end.get("error", "")
+            for end in ends
+            if end.get("status") == "failed"
+        }
+    marks = [folder / "FAILED" for folder in find_jobs(sweep_dir)]
+    return {mark.parent.name: mark.read_text().strip() for mark in marks if mark.is_file()}
 
 
 def read_sweep(sweep_dir: str | Path) -> list[Job]:
@@ -128,22 +150,26 @@ def swept_keys(jobs: list[Job], over: str = "seed") -> list[str]:
 
 
 def metric_names(jobs: list[Job]) -> list[str]:
-    """The scalars every job logged, losses first (learning rates left out)."""
-    common = set.intersection(*(set(job.scalars) for job in jobs))
-    names = [n for n in common if n not in NOT_METRICS and not n.startswith("lr-")]
+    """The scalars any job logged, losses first (learning rates left out)."""
+    logged = set().union(*(set(job.scalars) for job in jobs))
+    names = [n for n in logged if n not in NOT_METRICS and not n.startswith("lr-")]
     return sorted(names, key=lambda name: (not name.endswith("loss"), name))
 
 
 @dataclass(frozen=True)
 class Row:
-    """The jobs that share the swept values: each metric's final values over the seeds."""
+    """The jobs that share the swept values: each metric's final values over the seeds (of
+    the jobs that logged it), and the seeds of the jobs that failed."""
 
     values: dict[str, object]
     finals: dict[str, list[float]]
     seeds: list[object]
+    failed: list[object] = field(default_factory=list)
 
     def mean(self, metric: str) -> float:
-        return statistics.fmean(self.finals[metric])
+        """The mean over the runs that logged `metric`; NaN if none did."""
+        finals = self.finals[metric]
+        return statistics.fmean(finals) if finals else math.nan
 
     def std(self, metric: str) -> float:
         """Sample standard deviation over the runs (n - 1); NaN for a single run."""
@@ -163,17 +189,22 @@ def summarize(jobs: list[Job], metrics: list[str] | None = None, over: str = "se
     """One row per combination of swept values: each metric's final value in every run."""
     keys = swept_keys(jobs, over)
     metrics = metrics or metric_names(jobs)
+    unknown = [m for m in metrics if not any(m in job.scalars for job in jobs)]
+    if unknown:
+        raise UserError(
+            f"no job of this sweep logged {unknown[0]}: pick metrics it has (for example "
+            f"{', '.join(metric_names(jobs)[:3])})."
+        )
     groups: dict[tuple, list[Job]] = {}
     for job in jobs:
         groups.setdefault(tuple(str(job.value(key)) for key in keys), []).append(job)
     rows = []
     for members in groups.values():
-        missing = [m for m in metrics if any(m not in job.scalars for job in members)]
-        if missing:
-            raise UserError(f"{members[0].folder} logged no {missing[0]}: pick metrics it has.")
         rows.append(Row(
             values={key: members[0].value(key) for key in keys},
-            finals={m: [job.scalars[m].final for job in members] for m in metrics},
+            finals={m: [job.scalars[m].final for job in members if m in job.scalars]
+                    for m in metrics},
             seeds=[job.value(over) for job in members],
+            failed=[job.value(over) for job in members if job.failed is not None],
         ))  # fmt: skip
     return sorted(rows, key=lambda row: [sort_key(v) for v in row.values.values()])

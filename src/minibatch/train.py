@@ -22,6 +22,8 @@ from minibatch.ranks import is_rank_zero
 from minibatch.run_dir import register_resolvers
 from minibatch.run_name import register_run_name_resolver
 from minibatch.run_outcome import run_outcome
+from minibatch.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses
+from minibatch.sweep_summary import in_a_sweep, summary_at_the_end
 
 CONFIG_DIR = config_dir()
 register_resolvers(project_root=project_root())
@@ -65,6 +67,7 @@ def train(cfg: DictConfig) -> RunResult:
     model.run_config = config  # saved in every checkpoint, for evaluate.py
     before_fit(cfg, model, trainer, config)  # tooling options: see minibatch/hooks.py
     fit(trainer, model, datamodule, cfg)  # checkpoints as data, divergence, signals
+    stopping_now_loses(TRAINING_DONE)  # a signal from here on: see stop_signals.py
     if cfg.test:  # a test split exists: checked before training (before_training.py)
         best = trainer.checkpoint_callback and trainer.checkpoint_callback.best_model_path
         trainer.test(model, datamodule=datamodule, ckpt_path="best" if best else None)
@@ -74,12 +77,14 @@ def train(cfg: DictConfig) -> RunResult:
 
 
 @overrides_checked_first
+@summary_at_the_end  # of a sweep: what became of each job
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Hydra entry point; returns the metric a sweeper optimises."""
+    stop_at_once_on_signals()  # again for each job of a sweep, in a launcher's process too
     if is_rank_zero():  # DDP: the other ranks run the same job, silently
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
-    with user_errors_exit(), run_outcome(cfg.paths.output_dir):
+    with user_errors_exit(in_a_sweep()), run_outcome(cfg.paths.output_dir):
         result = train(cfg)
     if is_rank_zero():
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")

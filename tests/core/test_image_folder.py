@@ -16,6 +16,7 @@ from minibatch.errors import UserError
 from minibatch.image_folder import ImageFolderDataModule
 from minibatch.train import train
 from tests.conftest import QUIET, REPO_ROOT
+from tests.core.huge_png import write_huge_png
 
 
 def write_image_folder(root: Path, per_class: int = 30, size: int = 12, seed: int = 0) -> Path:
@@ -48,6 +49,19 @@ def test_images_become_tensors_and_a_spec(tmp_path):
     x, y = next(iter(module.train_dataloader()))
     assert x.shape == (8, 1, 12, 12) and x.dtype == torch.float32 and y.dtype == torch.int64
     assert 0.0 <= x.min() and x.max() == pytest.approx(1.0)
+
+
+def test_a_decompression_bomb_is_one_sentence_naming_the_file(tmp_path):
+    """A 15000 x 15000 PNG of 27 KB: Pillow refuses it; the error names the file."""
+    write_image_folder(tmp_path, per_class=2)
+    bomb = write_huge_png(tmp_path / "vertical" / "huge.png")
+    module = ImageFolderDataModule(str(tmp_path), image_size=(12, 12))
+    module.setup("fit")
+    dataset = module.train_set if (bomb, 2) in module.train_set.files else module.valid_set
+    with pytest.raises(
+        UserError, match=f"^{bomb} is an image of more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels"
+    ):
+        dataset[dataset.files.index((bomb, 2))]
 
 
 def test_a_folder_without_classes_is_one_sentence(tmp_path):

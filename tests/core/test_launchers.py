@@ -5,17 +5,16 @@ submitit job signalled for preemption is requeued and resumes where it stopped."
 from __future__ import annotations
 
 import os
-import signal
+import re
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from minibatch.sweep_summary import KILLED
 from minibatch.sweeps import read_scalars
 from minibatch.train import CONFIG_DIR
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
@@ -75,63 +74,61 @@ def test_joblib_runs_the_jobs_of_a_sweep_in_parallel_processes(tmp_path):
     assert "Joblib.Parallel(n_jobs=2" in result.stdout
 
 
-def task_of_job(submitit: Path, job_dir: Path) -> int:
-    """The pid of the process running `job_dir`'s job: the child of its submitit controller
-    (a local job's id is the controller's pid; its log names the job's run directory)."""
-    for folder in submitit.iterdir():
-        log = folder / f"{folder.name}_0_log.err"
-        if folder.name.isdigit() and log.is_file() and str(job_dir) in log.read_text():
-            controller = folder.name
-            children = Path(f"/proc/{controller}/task/{controller}/children").read_text().split()
-            return int(children[0])
-    raise AssertionError(f"no submitit job runs {job_dir}")
-
-
-def wait_for(path_glob, root: Path, deadline: float) -> Path:
-    while time.monotonic() < deadline:
-        if found := sorted(root.glob(path_glob)):
-            return found[0]
-        time.sleep(0.2)
-    raise AssertionError(f"{path_glob} did not appear under {root}")
-
-
 @pytest.mark.slow
 def test_a_preempted_submitit_job_is_requeued_and_resumes_where_it_stopped(tmp_path):
-    """Two identical jobs; job 0 gets submitit's preemption signal (USR2) mid-training."""
+    """Two identical jobs; job 0 sends itself submitit's preemption signal (USR2) after step
+    300, mid-way through its second epoch (tests/core/signal_at.py); job 1 never does."""
     command = [sys.executable, str(REPO_ROOT / "train.py"), "-m", SEARCH_PATH,
-               "hydra/launcher=local", f"paths.log_dir={tmp_path}", "seed=3,3", "data=tiny",
-               "batch_size=10", "trainer.max_epochs=4", "trainer.enable_progress_bar=false",
-               "trainer.enable_model_summary=false"]  # fmt: skip
+               "hydra/launcher=local", f"paths.log_dir={tmp_path}", "seed=3", "data=tiny",
+               "batch_size=10", "trainer.max_epochs=3", "trainer.enable_progress_bar=false",
+               "trainer.enable_model_summary=false",
+               "+callbacks.signal_at._target_=tests.core.signal_at.SignalAt",
+               "+callbacks.signal_at.signal=SIGUSR2",
+               "+callbacks.signal_at.at=300,null"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
-    sweep = subprocess.Popen(command, cwd=tmp_path, env=env, text=True, start_new_session=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 300
-        job = wait_for("train/multiruns/*/0_*/checkpoints/last.ckpt", tmp_path, deadline)
-        job = job.parents[1]  # its first epoch is done: the signal comes mid-training
-        os.kill(task_of_job(job.parent / ".submitit", job), signal.SIGUSR2)
-        output, _ = sweep.communicate(timeout=300)
-    finally:
-        if sweep.poll() is None:
-            os.killpg(sweep.pid, signal.SIGKILL)
+    sweep = subprocess.run(command, cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=600)  # fmt: skip
+    output = sweep.stdout
     assert sweep.returncode == 0, output[-3000:]
-    jobs = sorted(p for p in job.parent.iterdir() if p.name[0].isdigit())
+    (folder,) = (tmp_path / "train" / "multiruns").iterdir()
+    jobs = sorted(p for p in folder.iterdir() if p.name[0].isdigit())
     assert [p.name[0] for p in jobs] == ["0", "1"], "one folder per job, the requeued one too"
+    job = jobs[0]
     log = "".join(p.read_text() for p in (job.parent / ".submitit").glob("*/*_0_log.err"))
     assert "interrupted (SIGUSR2)" in log and "requeued" in log
-    # Requeued with the newest checkpoint: the signal's (or last.ckpt, at an epoch's end).
-    # Hydra's record of the requeued attempt is its own; the job's first one stays as it was.
+    # Requeued with the newest checkpoint: the signal's. Hydra's record of the requeued
+    # attempt is its own; the job's first one stays as it was.
     (attempt,) = (job / ".hydra" / "resumed").iterdir()
     resumed_from = OmegaConf.load(attempt / "overrides.yaml")[-1]
     assert not any(
         o.startswith("ckpt_path=") for o in OmegaConf.load(job / ".hydra" / "overrides.yaml")
     )
-    assert resumed_from in {f"ckpt_path={job / 'checkpoints' / name}.ckpt" for name in
-                            ("interrupted", "last")}  # fmt: skip
+    assert resumed_from == f"ckpt_path={job / 'checkpoints' / 'interrupted.ckpt'}"
     assert len(list((job / "tensorboard").glob("events.*"))) == 2, "one TensorBoard run, continued"
     finals = [torch.load(p / "checkpoints" / "last.ckpt", weights_only=True) for p in jobs]
-    assert finals[0]["global_step"] == finals[1]["global_step"] == 4 * 200
+    assert finals[0]["global_step"] == finals[1]["global_step"] == 3 * 200
     for name, value in finals[1]["state_dict"].items():
         assert torch.allclose(finals[0]["state_dict"][name], value, rtol=0, atol=1e-6), name
     curves, expected = read_scalars(jobs[0]), read_scalars(jobs[1])
     assert curves["train/loss"].values == pytest.approx(expected["train/loss"].values, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_killed_joblib_job_is_marked_failed_in_the_sweep_summary(tmp_path):
+    """Job 0's process is killed (SIGKILL, as the out-of-memory killer does) after step 5."""
+    command = [sys.executable, str(REPO_ROOT / "train.py"), "-m", SEARCH_PATH,
+               "hydra/launcher=parallel", f"paths.log_dir={tmp_path}", *TINY,
+               "+callbacks.signal_at._target_=tests.core.signal_at.SignalAt",
+               "+callbacks.signal_at.signal=SIGKILL", "+callbacks.signal_at.at=5,null",
+               "steps_per_call=1"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=400, cwd=tmp_path,
+                            env=env)  # fmt: skip
+    assert result.returncode != 0, result.stderr[-3000:]
+    (folder,) = (tmp_path / "train" / "multiruns").iterdir()
+    summary = OmegaConf.load(folder / "sweep_summary.yaml")
+    assert [job.job for job in summary.jobs] == [0, 1], "every job listed"
+    killed = summary.jobs[0]
+    assert (killed.status, killed.error) == ("failed", KILLED)
+    assert (folder / killed.folder / "FAILED").read_text().strip() == KILLED
+    assert re.search(r"sweep: [01] finished, [12] failed", result.stderr), result.stderr[-3000:]

@@ -31,6 +31,7 @@ from minibatch.run_lock import LOCK_FILE
 from minibatch.train import train
 from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
 from tests.core.command_lines import run_all
+from tests.core.huge_png import write_huge_png
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +54,16 @@ ROWS = [
     ("misspelt-key", "keys", T, [*TINY, "batch_sise=50"], "batch_sise"),
     ("misspelt-nested-key", "keys", T, [*TINY, "trainer.max_epoch=3"], "max_epoch"),
     ("misspelt-data-key", "keys", T, [*TINY, "data.suffle=false"], "suffle"),
+    ("added-misspelt-key", "keys", T, [*TINY, "+batchsize=50"], "the closest key is batch_size"),
+    ("added-unknown-key", "keys", T, [*TINY, "+unknown=1"], "+unknown=1 adds a key that nothing"),
+    ("force-added-unknown-key", "keys", T, [*TINY, "++newkey=1"], "adds a key that nothing reads"),
+    (
+        "added-key-nothing-builds",
+        "keys",
+        T,
+        [*TINY, "scheduler=none", "+scheduler.step_size=5"],
+        "+scheduler.step_size=5 adds a key that nothing reads",
+    ),
     ("batch-zero", "batch size", T, [*TINY, "batch_size=0"], "batch_size must be a positive"),
     ("batch-negative", "batch size", T, [*TINY, "batch_size=-3"], "batch_size must be a positive"),
     ("batch-text", "batch size", T, [*TINY, "batch_size=abc"], "batch_size must be a positive"),
@@ -373,7 +384,7 @@ ROWS = [
     ("append-existing-key", "override syntax", T, [*TINY, "+batch_size=5"], "++batch_size"),
     ("delete-data", "override syntax", T, ["~data"], "the config has no data"),
     ("data-empty-choice", "override syntax", T, ["data="], "Could not find 'data/'"),
-    ("sweep-first-job-refused", "sweeps", T, ["-m", *TINY, "batch_size=0,10"], "batch_size must"),
+    ("sweep-jobs-refused", "sweeps", T, ["-m", *TINY, "batch_size=0,-5"], "batch_size must"),
     ("sweep-unknown-launcher", "sweeps", T, ["-m", *TINY, "hydra/launcher=nosuch"], "nosuch"),
     # Trainer keys users touch.
     ("max-steps-zero", "trainer", T, [*TINY, "trainer.max_steps=0"], "trainer.max_steps must be"),
@@ -558,6 +569,37 @@ ROWS = [
         "is not an image",
     ),  # fmt: skip
     (
+        "images-decompression-bomb",
+        "data files",
+        T,
+        [*IMAGES, "data.root={files}/images_bomb"],
+        "huge.png is an image of more than",
+    ),
+    (
+        "disk-full",
+        "disk",
+        T,
+        [
+            *TINY,
+            "+callbacks.fault._target_=tests.core.faults_at.DiskFullAt",
+            "+callbacks.fault.at=2",
+            "+callbacks.fault.path=${paths.output_dir}/checkpoints/x.ckpt",
+        ],
+        "the disk is full: no space left on",
+    ),  # fmt: skip
+    (
+        "run-folder-removed",
+        "disk",
+        T,
+        [
+            *TINY,
+            "+callbacks.fault._target_=tests.core.faults_at.RemoveFolderAt",
+            "+callbacks.fault.at=2",
+            "+callbacks.fault.folder=${paths.output_dir}",
+        ],
+        "was removed while the run was going",
+    ),  # fmt: skip
+    (
         "images-size-zero",
         "data files",
         T,
@@ -735,7 +777,8 @@ def craft(good: Path, files: Path) -> None:
 
 
 def image_folders(files: Path) -> None:
-    """Image folders: empty, one class, text files only, and two classes with a broken PNG."""
+    """Image folders: empty, one class, text files only, and two classes with a broken PNG
+    (or a decompression bomb)."""
     from PIL import Image
 
     (files / "images_empty").mkdir()
@@ -745,6 +788,9 @@ def image_folders(files: Path) -> None:
             for i in range(4):
                 Image.new("L", (8, 8), 60 * label + i).save(files / name / folder / f"{i}.png")
     (files / "images_bad" / "dog" / "broken.png").write_bytes(b"not a png")
+    for folder in ("cat", "dog"):  # 4 small images each, and a 15000 x 15000 one of 27 KB
+        shutil.copytree(files / "images_one" / "cat", files / "images_bomb" / folder)
+    write_huge_png(files / "images_bomb" / "dog" / "huge.png")
     for folder in ("cat", "dog"):
         (files / "images_text" / folder).mkdir(parents=True)
         (files / "images_text" / folder / "notes.txt").write_text("no image here")
@@ -854,9 +900,9 @@ def test_no_mistake_wrote_among_the_inputs(outcomes):
     assert not (files / "written-by-checkpoint").exists(), "a checkpoint ran code"
 
 
-EARLY = ["override-unclosed-list", "batch-zero", "seed-negative", "clip-negative", "hidden-zero",
-         "logdir-is-file", "task-name-slash", "batch-unresolved", "delete-data",
-         "max-steps-zero"]  # fmt: skip
+EARLY = ["override-unclosed-list", "added-misspelt-key", "batch-zero", "seed-negative",
+         "clip-negative", "hidden-zero", "logdir-is-file", "task-name-slash", "batch-unresolved",
+         "delete-data", "max-steps-zero"]  # fmt: skip
 
 
 def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):

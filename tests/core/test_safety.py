@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,44 +29,51 @@ def net_weights(checkpoint: Path) -> torch.Tensor:
     return torch.cat([v.flatten() for k, v in sorted(state.items()) if k.startswith("net.")])
 
 
+# 3 epochs of 200 steps; the signal comes mid-way through the second, from inside the run.
+RUN = [*TINY, "batch_size=10", "trainer.max_epochs=3"]
+SIGNAL_AT = "+callbacks.signal_at._target_=tests.core.signal_at.SignalAt"
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory) -> Path:
+    """The run that no signal stopped: the folder of its one run."""
+    root = tmp_path_factory.mktemp("straight")
+    done = subprocess.run(train_py(root, *RUN), cwd=root, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (run,) = (root / "train" / "runs").iterdir()
+    return run
+
+
 @pytest.mark.slow
-def test_sigterm_saves_prints_the_resume_command_and_resumes_exactly(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_saves_prints_the_resume_command_and_resumes_exactly(
+    tmp_path, monkeypatch, straight, name, code
+):
+    """`kill` (SIGTERM), or a dropped ssh session (SIGHUP), after step 300."""
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # tiny tensors: no thread pool on a busy machine
-    args = [*TINY, "batch_size=10", "trainer.max_epochs=8"]
-    proc = subprocess.Popen(train_py(tmp_path, *args, "task_name=cut"), cwd=tmp_path, text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    runs = tmp_path / "cut" / "runs"
-    deadline = time.monotonic() + 240
-    while not list(runs.glob("*/checkpoints/last.ckpt")) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.5)  # into the next epoch
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 143, stderr
+    signal_at = [SIGNAL_AT, "+callbacks.signal_at.at=300", f"+callbacks.signal_at.signal={name}"]
+    cut = subprocess.run(train_py(tmp_path, *RUN, *signal_at), cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)  # fmt: skip
+    assert cut.returncode == code, cut.stderr
+    assert f"interrupted ({name})" in cut.stderr
+    runs = tmp_path / "train" / "runs"
     (run,) = runs.iterdir()
-    assert (run / "checkpoints" / "interrupted.ckpt").is_file(), "saved at the signal"
     interrupted = torch.load(run / "checkpoints" / "interrupted.ckpt", weights_only=True)
-    assert 0 < interrupted["global_step"] < 8 * 200
-    # The newest checkpoint: the signal's, unless the signal came at the end of an epoch.
-    boundary = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
-    newest = "interrupted" if interrupted["global_step"] > boundary["global_step"] else "last"
-    line = next(x for x in stderr.splitlines() if "with: python" in x)
+    assert 300 <= interrupted["global_step"] < 400, "stopped at the step boundary after 300"
+    line = next(x for x in cut.stderr.splitlines() if "with: python" in x)
     command = shlex.split(line.split("with: ", 1)[1])
-    assert command[-1] == f"ckpt_path={run / 'checkpoints' / f'{newest}.ckpt'}"
+    assert command[-1] == f"ckpt_path={run / 'checkpoints' / 'interrupted.ckpt'}"
     resumed = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True,
                              text=True, timeout=300)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     assert "dirpath" not in resumed.stderr, "no 'checkpoint directory changed' warning"
     assert [p.name for p in runs.iterdir()] == [run.name], "one run, one folder"
     assert len(list((run / "tensorboard").glob("events.*"))) == 2, "one TensorBoard run, continued"
-    straight = subprocess.run(train_py(tmp_path, *args, "task_name=straight"), cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert straight.returncode == 0, straight.stderr
-    (other,) = (tmp_path / "straight" / "runs").iterdir()
-    last, reference = run / "checkpoints" / "last.ckpt", other / "checkpoints" / "last.ckpt"
-    assert torch.load(last, weights_only=True)["global_step"] == 8 * 200
+    last, reference = run / "checkpoints" / "last.ckpt", straight / "checkpoints" / "last.ckpt"
+    assert torch.load(last, weights_only=True)["global_step"] == 3 * 200
     assert torch.allclose(net_weights(last), net_weights(reference), rtol=0, atol=1e-6)
-    curves, expected = read_scalars(run), read_scalars(other)
+    curves, expected = read_scalars(run), read_scalars(straight)
     for tag in ("train/loss", "train/loss_step"):  # the interrupted epoch's included
         assert curves[tag].steps == expected[tag].steps, tag
         assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
