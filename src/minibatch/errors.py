@@ -3,7 +3,8 @@
 `UserError` is the one type for mistakes a user can fix: `train.py` turns it into a single
 line on stderr and a non-zero exit, instead of a traceback, so its message must be one
 sentence that says what went wrong and what to do. `Diverged` and `Interrupted` are raised
-by the callbacks of `divergence.py` and `interruption.py`; `run_outcome.py` decides what
+by the callbacks of `divergence.py` and `interruption.py`, `NotSaved` by the checkpoint
+writer (`atomic_checkpoints.py`); `run_outcome.py` decides what
 each leaves behind. They live here, apart from their callbacks, so that the entry points
 can handle them without importing Lightning first. `building` names the config entry whose
 option a constructor refused.
@@ -23,6 +24,11 @@ class UserError(Exception):
 
 class Diverged(UserError):
     """The training loss is not finite: the run stops, its last good checkpoint is kept."""
+
+
+class NotSaved(UserError):
+    """A checkpoint could not be written (a full disk, a file-size limit, a removed folder):
+    the run stops, the checkpoints saved before are kept."""
 
 
 # As a shell reports a process ended by the signal.

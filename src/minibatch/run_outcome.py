@@ -7,8 +7,8 @@
   instead, since there is nothing to resume (and a submitit job is not requeued). A
   submitit job that was preempted or timed out is handed back to submitit, which requeues
   it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
-- Diverged, or crashed after training started: the folder stays, with its checkpoints, its
-  log and a `FAILED` file holding the reason.
+- Diverged, a checkpoint that could not be written, or crashed after training started: the
+  folder stays, with its checkpoints, its log and a `FAILED` file holding the reason.
 - Refused (a `UserError`, or a library error that stands for one, see library_errors.py):
   a run folder this run created is removed, event file included, so TensorBoard shows no
   empty run; one that already holds checkpoints is kept and marked `FAILED`. The error
@@ -25,7 +25,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from minibatch.entry import say
-from minibatch.errors import Diverged, Interrupted
+from minibatch.errors import Diverged, Interrupted, NotSaved
 from minibatch.library_errors import as_user_error
 from minibatch.resume import newest_checkpoint, resume_command
 from minibatch.run_folder import discard, restore
@@ -72,7 +72,7 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         if stop.requeue is not None:
             stop.requeue()  # submitit: the launcher's checkpoint(), the requeue, the exit
         sys.exit(stop.exit_code)
-    except Diverged as error:
+    except (Diverged, NotSaved) as error:  # it trained: what it saved is kept
         mark_failed(run, str(error))
         raise
     except Exception as error:

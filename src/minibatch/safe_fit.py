@@ -17,6 +17,7 @@ from minibatch.before_training import BeforeTraining
 from minibatch.checkpoint_file import load_checkpoint
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
+from minibatch.finished_run import RecordEarlyStop, refuse_finished
 from minibatch.interruption import SaveOnInterrupt
 from minibatch.random_state import KeepRandomState
 from minibatch.resume import resolve_checkpoint
@@ -49,28 +50,8 @@ def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
             "loader cannot resume there (it has no state_dict): resume from the end of the "
             f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
         )
-    refuse_finished(checkpoint, saved, cfg.trainer)
+    refuse_finished(checkpoint, saved, cfg)
     return checkpoint
-
-
-def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
-    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
-    at all and exit 0: say so instead."""
-    max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
-    steps = contents.get("global_step", 0)
-    if max_steps not in (-1, None) and steps >= max_steps:
-        raise UserError(
-            f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
-            "larger trainer.max_steps to train on."
-        )
-    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
-    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
-        raise UserError(
-            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
-            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
-            "train on."
-        )
 
 
 def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfig) -> None:
@@ -79,7 +60,7 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
     before = BeforeTraining(cfg.get("optimized_metric"), cfg.get("test", False))
     trainer.callbacks.extend([before, StopOnDivergence(), interrupt, KeepRandomState(),
-                              RecordOverrides(current_overrides())])  # fmt: skip
+                              RecordOverrides(current_overrides()), RecordEarlyStop()])  # fmt: skip
     try:
         with interrupt.handling_signals(trainer):
             trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
