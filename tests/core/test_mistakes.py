@@ -443,6 +443,18 @@ ROWS = [
     ),  # fmt: skip
     ("test-without-test-split", "never trains", T, [*TINY, "test=true"], "has no test split"),
     ("resume-finished", "checkpoints", T, [*TINY, "ckpt_path={good}"], "already trained 1 epoch"),
+    (
+        "resume-early-stopped",
+        "checkpoints",
+        T,
+        [
+            *TINY,
+            "trainer.max_epochs=5",
+            "callbacks=[default,early_stopping]",
+            "ckpt_path={files}/stopped_early.ckpt",
+        ],
+        "early stopping finished after 1 epoch",
+    ),  # fmt: skip
     ("resume-folder", "checkpoints", T, [*TINY, "ckpt_path={run}"], "is a folder"),
     # Tables (data=csv).
     ("csv-header-only", "data files", T, [*CSV, "data.path={files}/header_only.csv"], "no rows"),
@@ -603,6 +615,7 @@ def craft(good: Path, files: Path) -> None:
     evil = dict(checkpoint, run_overrides=[*checkpoint["run_overrides"], code])
     torch.save(evil, files / "evil.ckpt")
     torch.save(dict(checkpoint, run_overrides=["data=../../../tmp/x"]), files / "evil_option.ckpt")
+    torch.save(dict(checkpoint, stopped_early=True), files / "stopped_early.ckpt")
     config = dict(checkpoint["run_config"], data=copy, model=copy)
     torch.save(dict(checkpoint, run_config=config), files / "evil_config.ckpt")
     (files / "empty.csv").write_text("")
