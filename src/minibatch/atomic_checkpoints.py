@@ -61,14 +61,19 @@ def write_atomically(path: Path, data: memoryview) -> None:
     sync_folder(path.parent)
 
 
-def what_is_kept(folder: Path) -> str:
-    """The run's last.ckpt in `folder` and its epoch, as the message of a failed save names it."""
-    last = folder / "last.ckpt"
+def not_saved(path: Path, error: OSError) -> NotSaved:
+    """The one sentence for a checkpoint that could not be written: why, and what is kept
+    (the run's last.ckpt in that folder, and its epoch) to resume from."""
+    last, reason = path.parent / "last.ckpt", error.strerror or type(error).__name__
     try:
         epoch = torch.load(last, map_location="cpu", weights_only=True, mmap=True)["epoch"]
-    except Exception:  # none yet, or not readable: nothing to name
-        return "no earlier last.ckpt is there"
-    return f"{last} (epoch {epoch}) is kept"
+        kept, then = f"{last} (epoch {epoch}) is kept", "resume with ckpt_path=last"
+    except Exception:  # none yet, or not readable: nothing to resume from
+        kept, then = "no earlier last.ckpt is there", "train again"
+    return NotSaved(
+        f"could not write the checkpoint {path} ({reason}), so the run stops: {kept}; make "
+        f"room for it (free disk space, raise the file-size limit) or fix its folder, then {then}."
+    )
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -93,12 +98,7 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             self.prepare(path.parent)
             write_atomically(path, buffer.getbuffer())
         except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise NotSaved(
-                f"could not write the checkpoint {path} ({reason}), so the run stops: "
-                f"{what_is_kept(path.parent)}; make room for it (free disk space, raise the "
-                "file-size limit) or fix its folder, then resume with ckpt_path=last."
-            ) from error
+            raise not_saved(path, error) from error
 
     def prepare(self, folder: Path) -> None:
         """Make the folder at this run's first save into it, and remove what a killed save

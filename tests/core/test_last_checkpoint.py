@@ -147,4 +147,5 @@ def test_a_checkpoint_folder_removed_during_the_run_stops_it_in_one_sentence(com
     folder = Path(cfg.paths.output_dir) / "checkpoints"
     assert message.startswith(f"could not write the checkpoint {folder}/"), message
     assert "(No such file or directory), so the run stops: no earlier last.ckpt" in message
+    assert message.endswith("or fix its folder, then train again.")
     assert not folder.exists(), "not made again"
