@@ -4,10 +4,10 @@
 line on stderr and a non-zero exit, instead of a traceback, so its message must be one
 sentence that says what went wrong and what to do. `Diverged` and `Interrupted` are raised
 by the callbacks of `divergence.py` and `interruption.py`, `NotSaved` by the checkpoint
-writer (`atomic_checkpoints.py`); `run_outcome.py` decides what
-each leaves behind. They live here, apart from their callbacks, so that the entry points
-can handle them without importing Lightning first. `building` names the config entry whose
-option a constructor refused.
+writer of `atomic_checkpoints.py`; `run_outcome.py` decides what each leaves behind. They
+live here, apart from their callbacks, so that the entry points can handle them without
+importing Lightning first. `building` names the config entry whose option a constructor
+refused.
 """
 
 import signal
