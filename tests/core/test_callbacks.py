@@ -25,10 +25,7 @@ DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_mo
             ["callbacks=[default,early_stopping]", "~callbacks.rich_progress_bar"],
             [*DEFAULTS[:2], *DEFAULTS[3:], "early_stopping"],
         ),
-        (
-            ["callbacks=[model_checkpoint,early_stopping]"],
-            ["model_checkpoint", "last_checkpoint", "early_stopping"],
-        ),
+        (["callbacks=[model_checkpoint,early_stopping]"], ["model_checkpoint", "early_stopping"]),
         (["callbacks=none"], []),
     ],
 )
