@@ -188,7 +188,7 @@ def template_epochs(
         *w["overrides"], f"trainer.max_epochs={epochs}", f"trainer.accelerator={device.type}",
         f"steps_per_call={steps_per_call}", "trainer.limit_val_batches=0",
         "trainer.num_sanity_val_steps=0", "~callbacks.model_checkpoint",
-        "trainer.enable_model_summary=false",
+        "~callbacks.last_checkpoint", "trainer.enable_model_summary=false",
     ]  # fmt: skip
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("train", overrides=overrides)

@@ -137,13 +137,15 @@ def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
             "loader cannot resume there (it has no state_dict): resume from the end of the "
             f"last finished epoch, ckpt_path={boundary}, or evaluate this one."
         )
-    refuse_finished(checkpoint, saved, cfg.trainer)
+    refuse_finished(checkpoint, saved, cfg)
     return checkpoint
 
 
-def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
-    """A checkpoint already at `max_epochs` (or `max_steps`) would resume into no training
-    at all and exit 0: say so instead (a value that is not a number is config_checks.py's)."""
+def refuse_finished(path: Path, contents: dict, cfg: DictConfig) -> None:
+    """A checkpoint of a finished run (its `max_epochs` or `max_steps` reached, or early
+    stopping ended it) would resume into no training at all and exit 0: say so instead, and
+    how to train it further (a value that is not a number is config_checks.py's)."""
+    trainer = cfg.trainer
     max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
     steps = contents.get("global_step", 0)
     by_steps = isinstance(max_steps, int) and max_steps != -1
@@ -156,10 +158,19 @@ def refuse_finished(path: Path, contents: dict, trainer: DictConfig) -> None:
     done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
     if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
         raise UserError(
-            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}: give a "
-            f"larger trainer.max_epochs (for example trainer.max_epochs={done + max_epochs}) to "
-            "train on."
+            f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}, so its "
+            "run is finished: give a larger trainer.max_epochs (for example "
+            f"trainer.max_epochs={done + max_epochs}) to train on."
         )
+    if contents.get("stopped_early") is True:
+        from minibatch.finished_run import has_early_stopping  # Lightning: only if it matters
+
+        if has_early_stopping(cfg.get("callbacks")):
+            raise UserError(
+                f"{path} is the end of a run that early stopping finished after {done} "
+                "epoch(s): to train it further anyway, resume without early stopping "
+                "(~callbacks.early_stopping), up to trainer.max_epochs."
+            )
 
 
 def entry_script() -> str | None:

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from minibatch.before_training import BeforeTraining
 from minibatch.divergence import StopOnDivergence
 from minibatch.errors import UserError
+from minibatch.finished_run import RecordEarlyStop
 from minibatch.interruption import SaveOnInterrupt
 from minibatch.random_state import KeepRandomState
 from minibatch.resume import checkpoint_to_resume
@@ -40,7 +41,7 @@ def fit(trainer: L.Trainer, model: L.LightningModule, datamodule, cfg: DictConfi
     interrupt = SaveOnInterrupt(Path(cfg.paths.output_dir) / "checkpoints")
     before = BeforeTraining(cfg.get("optimized_metric"), cfg.get("test", False))
     trainer.callbacks.extend([before, StopOnDivergence(), interrupt, KeepRandomState(),
-                              RecordChoices(current_choices())])  # fmt: skip
+                              RecordChoices(current_choices()), RecordEarlyStop()])  # fmt: skip
     try:
         with interrupt.handling_signals(trainer):
             trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)

@@ -6,6 +6,8 @@ runs every command in a child forked from that warm process: the script itself a
 `__main__` with `sys.argv` as typed (`runpy`), stdout and stderr into files of its `cwd`,
 its exit code as the interpreter would give it (SystemExit's, or 1 after a traceback). Two
 run at a time; one JSON line per command is printed as it ends (its exit code and seconds).
+A command with `"after": i` starts once command i (an earlier one) has ended: a chain of
+runs in one folder, each resuming what the one before left.
 A command line is the same as in a shell; what it saves is the interpreter's start and the
 imports, several seconds a command. The warm process has run no torch operation, so forking
 it is safe.
@@ -20,6 +22,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -54,6 +57,7 @@ def run_child(script: str, args: list[str], cwd: str, env: dict[str, str]) -> No
     code = 1
     try:
         os.environ.update(env)
+        tempfile.tempdir = None  # TMPDIR read again, as a new interpreter would
         if env.get("PYTHONPATH"):  # as a new interpreter would put it on sys.path
             sys.path[:0] = env["PYTHONPATH"].split(os.pathsep)
         os.chdir(cwd)
@@ -85,10 +89,11 @@ def main() -> None:
     commands = json.load(sys.stdin)
     os.environ.pop("HYDRA_FULL_ERROR", None)
     running: dict[int, tuple[int, float]] = {}
-    waiting = list(enumerate(commands))
+    waiting, ended = list(enumerate(commands)), set()
     while waiting or running:
-        while waiting and len(running) < AT_ONCE:
-            index, command = waiting.pop(0)
+        ready = [(i, c) for i, c in waiting if c.get("after") in (None, *ended)]
+        for index, command in ready[: AT_ONCE - len(running)]:
+            waiting.remove((index, command))
             sys.stdout.flush()
             pid = os.fork()
             if pid == 0:
@@ -98,6 +103,7 @@ def main() -> None:
             running[pid] = index, time.monotonic()
         pid, status = os.wait()
         index, started = running.pop(pid)
+        ended.add(index)
         code, seconds = os.waitstatus_to_exitcode(status), round(time.monotonic() - started, 2)
         print(json.dumps({"index": index, "returncode": code, "seconds": seconds}))
         sys.stdout.flush()

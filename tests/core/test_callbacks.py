@@ -11,8 +11,8 @@ from minibatch.epoch_axis import EpochLearningRate
 from minibatch.train import train
 from tests.conftest import tiny
 
-DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "learning_rate_monitor",
-            "step_loss", "run_page"]  # fmt: skip
+DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_model_summary",
+            "learning_rate_monitor", "step_loss", "run_page"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -20,10 +20,10 @@ DEFAULTS = ["model_checkpoint", "rich_progress_bar", "rich_model_summary", "lear
     [
         ([], DEFAULTS),
         (["callbacks=[default,early_stopping]"], [*DEFAULTS, "early_stopping"]),
-        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:3], *DEFAULTS[4:]]),
+        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:4], *DEFAULTS[5:]]),
         (
             ["callbacks=[default,early_stopping]", "~callbacks.rich_progress_bar"],
-            [DEFAULTS[0], *DEFAULTS[2:], "early_stopping"],
+            [*DEFAULTS[:2], *DEFAULTS[3:], "early_stopping"],
         ),
         (["callbacks=[model_checkpoint,early_stopping]"], ["model_checkpoint", "early_stopping"]),
         (["callbacks=none"], []),

@@ -32,7 +32,7 @@ def trained_checkpoint(
         table, target = write_csv(tmp_path / "table.csv"), "label"
     cfg = compose_config(
         "data=csv", f"data.path={table}", f"data.target={target}",
-        "trainer.max_epochs=2", "callbacks=model_checkpoint", "logger=none",
+        "trainer.max_epochs=2", "callbacks=last_checkpoint", "logger=none",
         "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
     )  # fmt: skip
     run = Path(cfg.paths.output_dir)

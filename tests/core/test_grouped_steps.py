@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightning as L
 import pytest
 import torch
@@ -81,8 +83,7 @@ def test_template_matches_a_hand_written_loop(compose_config):
 def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
     straight, straight_params = final_state(compose_config, "trainer.max_epochs=4")
     first = train(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
-    checkpoint = first.trainer.checkpoint_callback.last_model_path
-    assert checkpoint.endswith("last.ckpt")
+    checkpoint = Path(first.trainer.default_root_dir) / "checkpoints" / "last.ckpt"
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["state_dict"]["val_loss_best.min_value"] == pytest.approx(
         first.metrics["val/loss_best"]

@@ -512,6 +512,18 @@ ROWS = [
     ),  # fmt: skip
     ("test-without-test-split", "never trains", T, [*TINY, "test=true"], "has no test split"),
     ("resume-finished", "checkpoints", T, [*TINY, "ckpt_path={good}"], "already trained 1 epoch"),
+    (
+        "resume-early-stopped",
+        "checkpoints",
+        T,
+        [
+            *TINY,
+            "trainer.max_epochs=5",
+            "callbacks=[default,early_stopping]",
+            "ckpt_path={files}/stopped_early.ckpt",
+        ],
+        "early stopping finished after 1 epoch",
+    ),  # fmt: skip
     ("resume-folder", "checkpoints", T, [*TINY, "ckpt_path={run}"], "is a folder"),
     # Tables (data=csv).
     ("csv-header-only", "data files", T, [*CSV, "data.path={files}/header_only.csv"], "no rows"),
@@ -761,6 +773,7 @@ def craft(good: Path, files: Path) -> None:
               "target": "root"}  # fmt: skip
     torch.save(dict(checkpoint, run_choices={**choices, "data": "csv"},
                     run_config=described(data=passwd)), files / "passwd.ckpt")  # fmt: skip
+    torch.save(dict(checkpoint, stopped_early=True), files / "stopped_early.ckpt")
     (files / "empty.csv").write_text("")
     rows = "a,y\n" + "".join(f"{i},{2 * i}\n" for i in range(40))
     (files / "good.csv").write_text(rows)

@@ -1,0 +1,110 @@
+"""Every checkpoint is written whole or not at all, beside the one it replaces.
+
+A kill at any moment leaves the previous checkpoint or the new one, never a partial one, and
+nothing outside the checkpoint folder; a checkpoint that cannot be written (a full disk, a
+file-size limit, a removed folder) stops the run in one sentence instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+from minibatch.errors import NotSaved
+
+PARTIAL = ".partial"  # a hidden `.<name>.partial` beside the checkpoint while it is written
+
+
+def partial_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}{PARTIAL}")
+
+
+def remove_partials(folder: Path) -> None:
+    """Remove what a save killed in this folder left (this run's own hidden files)."""
+    for partial in folder.glob(f".*{PARTIAL}"):
+        partial.unlink(missing_ok=True)
+
+
+def write_file(path: Path, data: memoryview) -> None:
+    """Write `data` to `path` and wait until the disk holds it."""
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def sync_folder(folder: Path) -> None:
+    """Wait until the disk holds the folder's entries (a rename in it)."""
+    with contextlib.suppress(OSError):  # a filesystem that cannot sync a folder
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def write_atomically(path: Path, data: memoryview) -> None:
+    """Replace `path` by `data` in one step: written to a hidden file beside it, then renamed."""
+    partial = partial_path(path)
+    try:
+        write_file(partial, data)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    sync_folder(path.parent)
+
+
+def not_saved(path: Path, error: OSError) -> NotSaved:
+    """The one sentence for a checkpoint that could not be written: why, and what is kept
+    (the run's last.ckpt in that folder, and its epoch) to resume from."""
+    last, reason = path.parent / "last.ckpt", error.strerror or type(error).__name__
+    try:
+        epoch = torch.load(last, map_location="cpu", weights_only=True, mmap=True)["epoch"]
+        kept, then = f"{last} (epoch {epoch}) is kept", "resume with ckpt_path=last"
+    except Exception:  # none yet, or not readable: nothing to resume from
+        kept, then = "no earlier last.ckpt is there", "train again"
+    return NotSaved(
+        f"could not write the checkpoint {path} ({reason}), so the run stops: {kept}; make "
+        f"room for it (free disk space, raise the file-size limit) or fix its folder, then {then}."
+    )
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer (`trainer.plugins`), writing each file atomically."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folders: set[Path] = set()  # made (or found) by this run's first save into each
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None
+    ) -> None:
+        if "://" in str(path):  # remote storage: Lightning's own transaction
+            super().save_checkpoint(checkpoint, path, storage_options)
+            return
+        if storage_options is not None:
+            raise TypeError(f"{type(self).__name__} takes no storage_options.")
+        path = Path(path)
+        buffer = io.BytesIO()
+        torch.save(checkpoint, buffer)
+        try:
+            self.prepare(path.parent)
+            write_atomically(path, buffer.getbuffer())
+        except OSError as error:
+            raise not_saved(path, error) from error
+
+    def prepare(self, folder: Path) -> None:
+        """Make the folder at this run's first save into it, and remove what a killed save
+        left there; a folder removed later is an error, not made again."""
+        if folder in self.folders:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_partials(folder)
+        self.folders.add(folder)

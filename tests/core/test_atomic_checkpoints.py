@@ -1,0 +1,69 @@
+"""The checkpoint writer: whole files or none, in the checkpoint folder, and every checkpoint
+of a run through it (the kills of a real process are in test_checkpoint_faults.py)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+import torch
+
+from minibatch import atomic_checkpoints
+from minibatch.atomic_checkpoints import AtomicCheckpointIO
+from minibatch.build import build_trainer
+from minibatch.errors import NotSaved
+from tests.core.interrupted_runs import interrupted
+
+
+def test_a_failed_write_keeps_the_previous_checkpoint_and_leaves_no_partial(tmp_path, monkeypatch):
+    writer, last = AtomicCheckpointIO(), tmp_path / "last.ckpt"
+    writer.save_checkpoint({"epoch": 3, "weights": torch.ones(4)}, last)
+    before = last.read_bytes()
+
+    def disk_full(path: Path, data: memoryview) -> None:
+        path.write_bytes(bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(atomic_checkpoints, "write_file", disk_full)
+    with pytest.raises(NotSaved) as stopped:
+        writer.save_checkpoint({"epoch": 4, "weights": torch.zeros(4)}, last)
+    assert str(stopped.value) == (
+        f"could not write the checkpoint {last} (No space left on device), so the run stops: "
+        f"{last} (epoch 3) is kept; make room for it (free disk space, raise the file-size "
+        "limit) or fix its folder, then resume with ckpt_path=last."
+    )
+    assert last.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]
+
+
+def test_what_a_killed_save_left_is_removed_by_the_next_save_and_nothing_else(tmp_path):
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    for name in (".last.ckpt.partial", ".epoch_004.ckpt.partial", ".keep", "notes.txt"):
+        (folder / name).write_text("x")
+    AtomicCheckpointIO().save_checkpoint({"epoch": 5}, folder / "last.ckpt")
+    assert sorted(p.name for p in folder.iterdir()) == [".keep", "last.ckpt", "notes.txt"]
+    assert torch.load(folder / "last.ckpt", weights_only=True) == {"epoch": 5}
+
+
+@pytest.mark.parametrize("trainer", ["default", "cpu", "ddp"])
+def test_every_trainer_config_writes_through_the_atomic_writer(compose_config, trainer):
+    cfg = compose_config("data=tiny", f"trainer={trainer}", "trainer.accelerator=cpu")
+    assert isinstance(build_trainer(cfg, []).strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+def test_every_checkpoint_of_a_run_is_written_atomically(tmp_path, monkeypatch):
+    """The best and the last at each epoch, and interrupted.ckpt at a signal."""
+    written, real = [], atomic_checkpoints.write_atomically
+
+    def recorded(path: Path, data: memoryview) -> None:
+        written.append(path.name)
+        real(path, data)
+
+    monkeypatch.setattr(atomic_checkpoints, "write_atomically", recorded)
+    stop = interrupted(tmp_path, 150)
+    assert stop.checkpoint.name == "interrupted.ckpt"
+    assert written[-1] == "interrupted.ckpt" and "last.ckpt" in written
+    assert any(name.startswith("epoch_") for name in written)
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == sorted(set(written))
