@@ -16,7 +16,8 @@ from typing import Any
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from minibatch.errors import NotSaved
+from minibatch.errors import WriteFailed
+from minibatch.library_errors import WRITE_ERRNOS, write_failed
 
 PARTIAL = ".partial"  # a hidden `.<name>.partial` beside the checkpoint while it is written
 
@@ -61,19 +62,14 @@ def write_atomically(path: Path, data: memoryview) -> None:
     sync_folder(path.parent)
 
 
-def not_saved(path: Path, error: OSError) -> NotSaved:
-    """The one sentence for a checkpoint that could not be written: why, and what is kept
-    (the run's last.ckpt in that folder, and its epoch) to resume from."""
-    last, reason = path.parent / "last.ckpt", error.strerror or type(error).__name__
-    try:
-        epoch = torch.load(last, map_location="cpu", weights_only=True, mmap=True)["epoch"]
-        kept, then = f"{last} (epoch {epoch}) is kept", "resume with ckpt_path=last"
-    except Exception:  # none yet, or not readable: nothing to resume from
-        kept, then = "no earlier last.ckpt is there", "train again"
-    return NotSaved(
-        f"could not write the checkpoint {path} ({reason}), so the run stops: {kept}; make "
-        f"room for it (free disk space, raise the file-size limit) or fix its folder, then {then}."
-    )
+def not_saved(path: Path, error: OSError) -> WriteFailed:
+    """The one sentence for a checkpoint that could not be written: a disk that refused it is
+    named as for any file (library_errors.py); run_outcome.py adds what was kept."""
+    if error.errno in WRITE_ERRNOS:
+        error.filename = str(path)  # the file being replaced, not its hidden partial
+        return write_failed(error, path.parent)
+    reason = error.strerror or type(error).__name__
+    return WriteFailed(f"could not write the checkpoint {path} ({reason})", "fix its folder")
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

@@ -4,10 +4,11 @@
 line on stderr and a non-zero exit, instead of a traceback, so its message must be one
 sentence that says what went wrong and what to do (`WriteFailed`: a disk that refused a
 file, see library_errors.py). `Diverged` and `Interrupted` are raised by the callbacks of
-`divergence.py` and `interruption.py`, `NotSaved` by the checkpoint writer of
-`atomic_checkpoints.py`; `run_outcome.py` decides what each leaves behind. They live here,
-apart from their callbacks, so that the entry points can handle them without importing
-Lightning first. `building` names the config entry whose option a constructor refused.
+`divergence.py` and `interruption.py` (a checkpoint that could not be written is a
+`WriteFailed`, atomic_checkpoints.py); `run_outcome.py` decides what each leaves behind.
+They live here, apart from their callbacks, so that the entry points can handle them
+without importing Lightning first. `building` names the config entry whose option a
+constructor refused.
 """
 
 from __future__ import annotations
@@ -52,11 +53,6 @@ class JobFailed(CompactHydraException):
 
     def __str__(self) -> str:
         return "a job of this sweep failed (the summary below lists every job)"
-
-
-class NotSaved(UserError):
-    """A checkpoint could not be written (a full disk, a file-size limit, a removed folder):
-    the run stops, the checkpoints saved before are kept."""
 
 
 # As a shell reports a process ended by the signal.

@@ -32,6 +32,8 @@ from omegaconf.errors import (
 from minibatch.errors import UserError, WriteFailed
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+# What a disk refuses a file with: full, over quota, or past the file-size limit.
+WRITE_ERRNOS = (*DISK_FULL, errno.EFBIG)
 
 
 def first_line(error: BaseException) -> str:
@@ -117,7 +119,7 @@ def as_user_error(error: BaseException, where: Path | None = None) -> UserError 
             f"the trainer refused its settings ({first_line(error)}): fix that trainer.* or "
             "callbacks.* setting."
         )
-    if isinstance(error, OSError) and error.errno in (*DISK_FULL, errno.EFBIG):
+    if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
         return write_failed(error, where)
     if isinstance(error, OSError) and error.filename:
         return UserError(

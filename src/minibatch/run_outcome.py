@@ -7,10 +7,10 @@
   instead, since there is nothing to resume (and a submitit job is not requeued). A
   submitit job that was preempted or timed out is handed back to submitit, which requeues
   it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
-- Diverged, a checkpoint that could not be written (`NotSaved`), or crashed after training
-  started: the folder stays, with its checkpoints, its
+- Diverged, or crashed after training started: the folder stays, with its checkpoints, its
   log and a `FAILED` file holding the reason. So does a run that a disk refused a file (a
-  full disk, the file-size limit; `WriteFailed`), whose one sentence names the disk and
+  full disk, the file-size limit, a checkpoint it could not write; `WriteFailed`), whose one
+  sentence names the disk and
   the command that resumes from the checkpoint it kept. A run whose folder was removed
   while it ran says so.
 - Refused (a `UserError`, or a library error that stands for one, see library_errors.py)
@@ -33,7 +33,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from minibatch.entry import say
-from minibatch.errors import Diverged, Interrupted, NotSaved, UserError, WriteFailed
+from minibatch.errors import Diverged, Interrupted, UserError, WriteFailed
 from minibatch.library_errors import as_user_error
 from minibatch.resume import newest_checkpoint, progress, resume_command
 from minibatch.run_folder import claim_of, forget, trained_here
@@ -105,7 +105,7 @@ def run_outcome(output_dir: str | Path) -> Iterator[None]:
         if stop.requeue is not None:
             stop.requeue()  # submitit: the launcher's checkpoint(), the requeue, the exit
         sys.exit(stop.exit_code)
-    except (Diverged, NotSaved) as error:  # it trained: what it saved is kept
+    except Diverged as error:  # it trained: what it saved is kept
         mark_failed(run, str(error))
         raise
     except Exception as error:

@@ -56,7 +56,7 @@ def trained_checkpoint(folder: Path) -> Path:
     """A real checkpoint of a tiny regression run, in a run folder (with .hydra/)."""
     run = folder / "run"
     cfg = compose_train(*tiny("trainer.max_epochs=1", "batch_size=500",
-                              "callbacks=model_checkpoint"))  # fmt: skip
+                              "callbacks=[model_checkpoint,last_checkpoint]"))  # fmt: skip
     with open_dict(cfg):
         cfg.paths.output_dir = str(run)
     (run / ".hydra").mkdir(parents=True)
