@@ -54,12 +54,14 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
+from minibatch.cli.entry import quiet_known_noise, register_configs
 from minibatch.data_spec import DataSpec
-from minibatch.entry import quiet_known_noise
 from minibatch.examples.data.mnist import verified_pickle_bytes
 from minibatch.examples.nets.regression_network import RegressionNetwork
 from minibatch.nets.mlp import MLP
-from minibatch.train import CONFIG_DIR
+from minibatch.runs.project_paths import CONFIG_DIR
+
+register_configs()  # the resolvers the configs use
 
 console = Console(width=150)
 ROOT = Path(__file__).resolve().parents[1]
@@ -235,8 +237,8 @@ def end_to_end(rounds: int, log_dir: str) -> tuple[list, list]:
 # Pure data iteration ----------------------------------------------------------------------
 def data_epochs(batch_size: int, device: torch.device, epochs: int) -> tuple[list, list]:
     """(hand slicing of a shuffled tensor, the template's DataModule loader) epoch times."""
-    from minibatch.in_memory.datamodule import InMemoryDataModule
-    from minibatch.in_memory.tensor_dataset import TensorPairDataset
+    from minibatch.data.in_memory.datamodule import InMemoryDataModule
+    from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 
     # Shapes of the notebooks: MNIST images for small batches, seed 000's cakes for 10,000.
     n, width = {1: (20_000, 784), 50: (50_000, 784)}.get(batch_size, (500_000, 1))

@@ -76,8 +76,11 @@ def one_run(workload: str, compiled: bool, backend: str, epochs: int) -> dict:
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    from minibatch.train import CONFIG_DIR, train
+    from minibatch.cli.entry import register_configs
+    from minibatch.cli.train import run as train  # compile=true: the command line's callback
+    from minibatch.runs.project_paths import CONFIG_DIR
 
+    register_configs()
     overrides = [
         *WORKLOADS[workload],
         *QUIET,

@@ -17,9 +17,13 @@ from omegaconf import open_dict
 from rich.console import Console
 from rich.table import Table
 
-from minibatch.entry import quiet_known_noise
+from minibatch.cli.entry import quiet_known_noise, register_configs
+from minibatch.cli.train import run as cli_run
 from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
-from minibatch.train import CONFIG_DIR, RunResult, train
+from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.train import RunResult
+
+register_configs()  # the resolvers the configs use
 
 QUIET = ["logger=none", "callbacks=none", "trainer.enable_progress_bar=false",
          "trainer.enable_model_summary=false", "trainer.enable_checkpointing=false"]  # fmt: skip
@@ -30,7 +34,7 @@ def run(name: str, *overrides: str) -> RunResult:
         cfg = compose("train", overrides=[f"experiment={name}", *QUIET, *overrides])
     with open_dict(cfg):
         cfg.paths.output_dir = "/tmp/minibatch-experiments"
-    return train(cfg)
+    return cli_run(cfg)
 
 
 def cooking() -> list[tuple[str, str, str]]:

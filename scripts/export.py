@@ -1,9 +1,9 @@
 """`python scripts/export.py ckpt_path=<run>/checkpoints/last.ckpt format=onnx|torchscript`.
 
-Writes the model of a checkpoint as an ONNX or TorchScript file (see minibatch/export.py).
+Writes the model of a checkpoint as an ONNX or TorchScript file (see minibatch/cli/export.py).
 """
 
-from minibatch.export import main
+from minibatch.cli.export import main
 
 if __name__ == "__main__":
     main()

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from minibatch.entry import quiet_known_noise
+from minibatch.cli.entry import quiet_known_noise
 
 ROOT = Path(__file__).resolve().parents[1]
 BOSTON_SWEEP = ["experiment=boston_minibatch", "seed=0,1,2,3,4", "batch_size=506,50"]

@@ -40,8 +40,11 @@ def child_epoch(mode: str, root: str) -> None:
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    from minibatch.train import CONFIG_DIR, train
+    from minibatch.cli.entry import register_configs
+    from minibatch.runs.project_paths import CONFIG_DIR
+    from minibatch.train import train
 
+    register_configs()
     torch.set_num_threads(1)
     overrides = ["data=cooking_stream", f"data.root={root}", "data.num_workers=0", *COMMON]
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -80,8 +83,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child_epoch(args.child, str(args.root))
+    from minibatch.data.streaming.shards import shards_written
     from minibatch.examples.data.cooking_shards import write_cooking_shards
-    from minibatch.streaming.shards import shards_written
 
     compare = args.root.with_name(args.root.name + "_compare")
     for root, rows in ((args.root, args.rows), (compare, args.compare_rows)):

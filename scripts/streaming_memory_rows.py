@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 
 
 def load_rows(folder: str) -> torch.Tensor:

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from minibatch.errors import UserError
-from minibatch.sweeps import Row, failed_jobs, read_sweep, summarize, swept_keys
+from minibatch.tooling.sweeps import Row, failed_jobs, read_sweep, summarize, swept_keys
 
 
 def mean_std(row: Row, metric: str) -> str:

@@ -16,7 +16,8 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
-from minibatch.train import CONFIG_DIR
+from minibatch.cli.entry import register_configs
+from minibatch.runs.project_paths import CONFIG_DIR
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # A worker per core (pyproject.toml: -n auto): with torch's default of a thread per core
@@ -24,6 +25,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["OMP_NUM_THREADS"] = "1"
     torch.set_num_threads(1)
 
+register_configs()  # the resolvers the configs use, as the entry points register them
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIGS = REPO_ROOT / "tests" / "core" / "configs"
 SEARCH_PATH = f"hydra.searchpath=[file://{TEST_CONFIGS}]"

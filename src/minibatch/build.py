@@ -1,14 +1,17 @@
-"""Turn config groups into objects: the DataModule, the LightningModule, loggers, trainer.
+"""Turn config groups into objects: the DataModule, the LightningModule, the loggers, the Trainer.
 
-Shared by training, evaluation and the benchmark, so all build things the same way.
+`model=` names either a net, which the template's module (`module:` in train.yaml) trains
+for the data's task, or a LightningModule of your own, which is built and trained as it is.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import hydra
 import lightning as L
+from hydra.utils import get_object
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelSummary, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
@@ -16,15 +19,10 @@ from torch import nn
 
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError, building
-from minibatch.group_size import group_size
-from minibatch.grouped_steps import GroupedStepsModule, group_training_batches
-from minibatch.option_types import check_options
-from minibatch.task_module import TaskModule
 
 
 def instantiate(entry: DictConfig, key: str, **kwargs):
-    """Build config entry `key`: its options checked first, a wrong one refused in one sentence."""
-    check_options(entry, key)
+    """Build config entry `key`; whatever its constructor refuses is one sentence naming it."""
     with building(key):
         return hydra.utils.instantiate(entry, **kwargs)
 
@@ -40,6 +38,13 @@ def instantiate_named(group: DictConfig | None, key: str) -> list:
     ]
 
 
+def is_lightning_module(model_cfg: DictConfig) -> bool:
+    """Whether `model=` names a LightningModule of its own rather than a net."""
+    with building("model"):
+        target = get_object(model_cfg["_target_"])
+    return isinstance(target, type) and issubclass(target, L.LightningModule)
+
+
 def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
     """The configured net, sized by the data's spec: sizes are never typed twice."""
     make_net = instantiate(model_cfg, "model", _partial_=True)
@@ -47,37 +52,38 @@ def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
     kinds = getattr(net_class, "input_kinds", ("features",))
     if spec.input_kind not in kinds:
         raise UserError(
-            f"{net_class.__name__} reads {' or '.join(kinds)}, not {spec.input_kind}: "
-            "use model=mlp, which reads every kind of input."
+            f"{net_class.__name__} reads {' or '.join(kinds)}, not {spec.input_kind}: use "
+            "model=mlp, which reads every kind of input, or set input_kind in the data's DataSpec."
         )
     with building("model"):
         return make_net(spec)
 
 
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
-    """The configured DataModule; its training batches come grouped when `group_size` > 1."""
+    """The configured DataModule."""
     datamodule = instantiate(cfg.data, "data")
     if not isinstance(datamodule, L.LightningDataModule):
         raise UserError(
             f"data._target_ built a {type(datamodule).__name__}, not a LightningDataModule."
         )
-    group = group_size(cfg)
-    if group > 1:
-        group_training_batches(datamodule, group)
     return datamodule
 
 
-def build_module(cfg: DictConfig, spec: DataSpec | None = None) -> TaskModule:
-    """The LightningModule; its net is built from `spec`, or from the DataModule's in fit."""
-    module_class = GroupedStepsModule if group_size(cfg) > 1 else TaskModule
+def build_module(cfg: DictConfig, spec: DataSpec | None = None) -> L.LightningModule:
+    """Your own LightningModule as configured, or the template's module training the net;
+    the net is built from `spec`, or from the DataModule's once Lightning has set it up."""
+    if is_lightning_module(cfg.model):
+        return instantiate(cfg.model, "model")
     scheduler, loss = cfg.get("scheduler"), cfg.get("loss")
-    return module_class(
-        net=functools.partial(build_net, cfg.model),
-        optimizer=instantiate(cfg.optimizer, "optimizer"),
-        scheduler=instantiate(scheduler, "scheduler") if scheduler else None,
-        loss=instantiate(loss, "loss") if isinstance(loss, DictConfig) else loss,
-        spec=spec,
-    )
+    make_module = instantiate(cfg.module, "module", _partial_=True)  # objects go in as they are
+    with building("module"):
+        return make_module(
+            net=functools.partial(build_net, cfg.model),
+            optimizer=instantiate(cfg.optimizer, "optimizer"),
+            scheduler=instantiate(scheduler, "scheduler") if scheduler else None,
+            loss=instantiate(loss, "loss") if isinstance(loss, DictConfig) else loss,
+            spec=spec,
+        )
 
 
 def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
@@ -85,14 +91,15 @@ def build_loggers(logger_cfg: DictConfig | None) -> list[Logger]:
     return instantiate_named(logger_cfg, "logger")
 
 
-def build_trainer(cfg: DictConfig, loggers: list[Logger]) -> L.Trainer:
-    """The Trainer with the configured callbacks and the given loggers.
+def build_trainer(cfg: DictConfig, extra_callbacks: Sequence[L.Callback] = ()) -> L.Trainer:
+    """The Trainer with the configured callbacks and loggers (and `extra_callbacks`).
 
     `trainer.enable_progress_bar=false` (or `enable_model_summary=false`) drops the
     configured bar (summary), and `logger=none` the learning-rate monitor, instead of
     failing: Lightning refuses either pair.
     """
-    callbacks = instantiate_named(cfg.get("callbacks"), "callbacks")
+    loggers = build_loggers(cfg.get("logger"))
+    callbacks = [*instantiate_named(cfg.get("callbacks"), "callbacks"), *extra_callbacks]
     if not loggers:
         callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
     if not cfg.trainer.get("enable_progress_bar", True):

@@ -22,6 +22,8 @@ from minibatch.errors import UserError
 
 TASKS = ("regression", "binary", "multiclass")
 INPUT_KINDS = ("features", "tokens", "images")
+# The token id that pads sequences of different lengths (nets ignore it).
+PAD = 0
 
 
 @dataclass(frozen=True)

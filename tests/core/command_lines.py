@@ -32,8 +32,8 @@ TIMEOUT_S = 300
 # Imported once, before the forks: what a run imports on its way to training.
 WARM_MODULES = ("lightning", "lightning.pytorch.loggers.tensorboard", "torch",
                 "tensorboard.compat.tensorflow_stub.io.gfile", "torch.utils.tensorboard",
-                "torchmetrics", "minibatch.build", "minibatch.safe_fit", "minibatch.train",
-                "minibatch.evaluate", "minibatch.export")  # fmt: skip
+                "torchmetrics", "minibatch.build", "minibatch.runs.safe_fit", "minibatch.train",
+                "minibatch.cli.evaluate", "minibatch.cli.export")  # fmt: skip
 
 
 def run_all(commands: list[dict], timeout_s: float = 1200) -> list[dict]:

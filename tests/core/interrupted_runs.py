@@ -17,8 +17,9 @@ import pytest
 import torch
 from omegaconf import open_dict
 
-from minibatch.errors import Interrupted
-from minibatch.train import RunResult, train
+from minibatch.cli.train import run as cli_run
+from minibatch.runs.stops import Interrupted
+from minibatch.train import RunResult
 from tests.conftest import compose_train
 
 RUN = ("batch_size=10", "trainer.max_epochs=2", "model.dropout=0.3", "callbacks=default",
@@ -61,7 +62,7 @@ def run(folder: Path, *overrides: str) -> RunResult:
     cfg = compose_train(*RUN, *data, *overrides)
     with open_dict(cfg):
         cfg.paths.output_dir = str(folder)
-    return train(cfg)
+    return cli_run(cfg)
 
 
 def interrupted(

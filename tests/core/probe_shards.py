@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from minibatch.data.streaming.shards import write_spec, write_split
 from minibatch.data_spec import DataSpec
-from minibatch.streaming.shards import write_spec, write_split
 
 
 def indexed_rows(part: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

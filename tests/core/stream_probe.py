@@ -20,7 +20,7 @@ import lightning as L
 import torch
 from torch import nn
 
-from minibatch.streaming.datamodule import StreamingDataModule
+from minibatch.data.streaming.datamodule import StreamingDataModule
 
 
 class Recorder(L.LightningModule):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minibatch.config_checks import check_config
+from minibatch.checks.config_checks import check_config
 from minibatch.errors import UserError
 
 READ = [

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from minibatch import atomic_checkpoints
-from minibatch.atomic_checkpoints import AtomicCheckpointIO
 from minibatch.build import build_trainer
-from minibatch.errors import WriteFailed
+from minibatch.checks.library_errors import WriteFailed
+from minibatch.runs.atomic_checkpoints import AtomicCheckpointIO
 from tests.core.interrupted_runs import interrupted
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from minibatch.in_memory.batch_sampler import IndexBatchSampler
+from minibatch.data.in_memory.batch_sampler import IndexBatchSampler
 
 
 def as_lists(sampler: IndexBatchSampler) -> list[list[int]]:

@@ -7,8 +7,8 @@ from lightning.pytorch.callbacks import EarlyStopping, RichProgressBar
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 
 from minibatch.build import build_loggers, build_trainer
-from minibatch.epoch_axis import EpochLearningRate
-from minibatch.train import train
+from minibatch.cli.train import run
+from minibatch.display.learning_rate import EpochLearningRate
 from tests.conftest import tiny
 
 DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_model_summary",
@@ -84,7 +84,7 @@ def early_stopped_run(compose_config, lr: float, min_delta: float):
             f"optimizer.lr={lr}",
         )
     )
-    result = train(cfg)
+    result = run(cfg)
     (stopper,) = [c for c in result.trainer.callbacks if isinstance(c, EarlyStopping)]
     return result, stopper
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from minibatch.checkpoint_file import load_checkpoint
 from minibatch.errors import UserError
+from minibatch.runs.checkpoint_file import load_checkpoint
 
 UNREADABLE = "is not a readable checkpoint"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from minibatch.cli.evaluate import evaluate
+from minibatch.cli.export import export
 from minibatch.errors import UserError
-from minibatch.evaluate import evaluate
-from minibatch.export import export
 from tests.core.crafted_checkpoints import crafted, evaluation, files_opened, trained_checkpoint
 
 
@@ -42,7 +42,7 @@ def test_a_checkpoint_records_its_group_options_and_options_as_plain_data(good):
 @pytest.mark.parametrize("command", ["evaluate", "export"])
 def test_a_data_file_named_by_a_checkpoint_is_never_read(good, tmp_path, command):
     ckpt = crafted(good, tmp_path, "passwd", choices={"data": "csv"},
-                   data={"_target_": "minibatch.tables.csv_datamodule.CsvDataModule",
+                   data={"_target_": "minibatch.data.tables.csv_datamodule.CsvDataModule",
                          "path": "/etc/passwd", "target": "root"},
                    overrides=["data=csv", "data.path=/etc/passwd", "data.target=root"])  # fmt: skip
     run = export if command == "export" else evaluate
@@ -177,7 +177,7 @@ def test_other_data_is_chosen_on_the_command_line(good, tmp_path):
 
 
 def test_data_and_data_keys_on_the_command_line_are_for_the_checkpoints_data():
-    from minibatch.evaluation_data import spelled_for_hydra
+    from minibatch.cli.evaluation_data import spelled_for_hydra
 
     assert spelled_for_hydra("data=csv") == "data_group=csv"
     assert spelled_for_hydra("+data=csv") == "data_group=csv"
@@ -226,7 +226,7 @@ def test_the_exported_file_is_never_an_existing_one_or_in_the_run(good, tmp_path
 
 
 def test_an_output_inside_a_folder_that_is_read_is_refused(tmp_path):
-    from minibatch.output_paths import check_new_output
+    from minibatch.cli.output_paths import check_new_output
 
     images = tmp_path / "images"
     (images / "cat").mkdir(parents=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
-from minibatch import compile_net
+from minibatch.adapters.private_api import is_compiled
+from minibatch.cli.train import run
 from minibatch.errors import UserError
-from minibatch.train import train
+from minibatch.speed import compile_net
 from tests.conftest import tiny
 
 # Even batches (2000 / 250, 500 in one validation batch): one graph per mode, fewer compiles.
@@ -24,7 +24,7 @@ TOLERANCE = 1e-5
 
 
 def losses_and_net(compose_config, *overrides):
-    result = train(compose_config(*tiny(*TINY, *overrides)))
+    result = run(compose_config(*tiny(*TINY, *overrides)))
     return result.metrics["train/loss"], result.metrics["val/loss"], result.model.net
 
 
@@ -35,7 +35,7 @@ def check_same_as_eager(compose_config, backend):
     train_c, val_c, net = losses_and_net(
         compose_config, "compile=true", f"compile_backend={backend}"
     )
-    assert compile_net.is_compiled(net) and not compile_net.is_compiled(eager_net)
+    assert is_compiled(net) and not is_compiled(eager_net)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1, "dynamo compiled a graph"
     assert train_c == pytest.approx(train_eager, rel=TOLERANCE)
     assert val_c == pytest.approx(val_eager, rel=TOLERANCE)
@@ -57,14 +57,14 @@ def test_compiled_run_reaches_the_eager_losses_inductor(compose_config):
 
 def test_unknown_backend_is_one_sentence(compose_config):
     with pytest.raises(UserError, match="compile_backend=nope is not a torch.compile backend"):
-        train(compose_config(*tiny(*TINY, "compile=true", "compile_backend=nope")))
+        run(compose_config(*tiny(*TINY, "compile=true", "compile_backend=nope")))
 
 
 def test_inductor_without_a_compiler_says_what_to_do(monkeypatch):
     monkeypatch.setattr(compile_net.shutil, "which", lambda name: None)
     monkeypatch.delenv("CXX", raising=False)
     with pytest.raises(UserError, match="no C\\+\\+ compiler was found.*compile_backend=aot_eager"):
-        compile_net.compile_net(nn.Linear(2, 1), "inductor", on_gpu=False)
+        compile_net.CompileNet("inductor")
 
 
 def test_compile_is_off_by_default(compose_config):

@@ -9,7 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from minibatch.build import build_loggers, instantiate_named
-from minibatch.train import CONFIG_DIR
+from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import SEARCH_PATH
 
 GROUPS = [

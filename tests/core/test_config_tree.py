@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from rich.console import Console
 
-from minibatch.config_tree import config_tree, print_config_tree
+from minibatch.display.config_tree import config_tree, print_config_tree
 from tests.conftest import REPO_ROOT
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from minibatch.hydra_ddp import config_options, job_overrides
+from minibatch.tooling.hydra_ddp import config_options, job_overrides
 from tests.conftest import REPO_ROOT, SEARCH_PATH
 
 DDP = ["trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2"]
@@ -34,7 +34,7 @@ def test_ddp_sweep_runs_each_job_once_in_one_sweep_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Launching 2 jobs") == 1, "rank 1 must not relaunch the sweep"
     (sweep,) = (tmp_path / "train" / "multiruns").iterdir()
-    # A job's folder is <number>_<run name> (src/minibatch/run_name.py).
+    # A job's folder is <number>_<run name> (src/minibatch/display/run_name.py).
     jobs = {p.name.split("_", 1)[0]: p for p in sweep.iterdir() if p.is_dir()}
     assert sorted(jobs) == ["0", "1"]
     for job, batch_size in (("0", 500), ("1", 1000)):

@@ -9,9 +9,10 @@ import sys
 import pytest
 from hydra import compose, initialize_config_dir
 
+from minibatch.cli.evaluate import evaluate
+from minibatch.cli.train import run
 from minibatch.errors import UserError
-from minibatch.evaluate import evaluate
-from minibatch.train import CONFIG_DIR, train
+from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import REPO_ROOT
 from tests.core.fake_tables import write_csv
 
@@ -28,7 +29,7 @@ def trained_csv(compose_config, tmp_path):
     cfg = compose_config("data=csv", f"data.path={table}", "data.target=label", "logger=none",
                          "trainer.max_epochs=10", "optimizer.lr=0.01",
                          "trainer.enable_progress_bar=false")  # fmt: skip
-    result = train(cfg)
+    result = run(cfg)
     return result, f"{cfg.paths.output_dir}/checkpoints/last.ckpt", table
 
 
@@ -87,7 +88,7 @@ def test_missing_checkpoint_and_bad_split(tmp_path):
 @pytest.mark.slow
 def test_evaluate_command_line(trained_csv, tmp_path):
     _, checkpoint, table = trained_csv
-    command = [sys.executable, str(REPO_ROOT / "src/minibatch/evaluate.py"),
+    command = [sys.executable, str(REPO_ROOT / "scripts/evaluate.py"),
                f"ckpt_path={checkpoint}", f"paths.log_dir={tmp_path}", f"data.path={table}",
                "data.target=label"]  # fmt: skip
     ok = subprocess.run(command, capture_output=True, text=True, timeout=300)

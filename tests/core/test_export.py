@@ -12,9 +12,9 @@ import pytest
 import torch
 from hydra import compose, initialize_config_dir
 
-from minibatch.evaluate import load_trained
-from minibatch.export import export
-from minibatch.train import CONFIG_DIR, train
+from minibatch.cli.evaluate import load_trained
+from minibatch.cli.export import export
+from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import REPO_ROOT
 from tests.core.fake_tables import write_csv, write_regression_csv
 
@@ -38,7 +38,7 @@ def trained_checkpoint(
     run = Path(cfg.paths.output_dir)
     (run / ".hydra").mkdir(parents=True)
     (run / ".hydra" / "config.yaml").write_text("as train.py's Hydra wrote it\n")
-    train(cfg)
+    run(cfg)
     return run / "checkpoints" / "last.ckpt", {"path": str(table), "target": target}
 
 

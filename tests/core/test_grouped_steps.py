@@ -11,18 +11,18 @@ from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from minibatch.build import build_datamodule, build_module, build_trainer
+from minibatch.cli.train import run
 from minibatch.data_spec import DataSpec
-from minibatch.group_size import AUTO_GROUP, group_size
-from minibatch.grouped_steps import GroupedStepsModule, plain_step
+from minibatch.display.progress_bar import EpochProgressBar
 from minibatch.nets.mlp import MLP
-from minibatch.progress_bar import EpochProgressBar
-from minibatch.train import train
+from minibatch.speed.group_size import AUTO_GROUP, group_size
+from minibatch.speed.grouped_steps import GroupedStepsModule, plain_step
 from tests.conftest import tiny
 from tests.core.tiny_data import TinyDataModule
 
 
 def final_state(compose_config, *overrides: str):
-    result = train(compose_config(*tiny(*overrides)))
+    result = run(compose_config(*tiny(*overrides)))
     params = torch.cat([p.detach().flatten() for p in result.model.net.parameters()])
     return result, params
 
@@ -82,7 +82,7 @@ def test_template_matches_a_hand_written_loop(compose_config):
 
 def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
     straight, straight_params = final_state(compose_config, "trainer.max_epochs=4")
-    first = train(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
+    first = run(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
     checkpoint = Path(first.trainer.default_root_dir) / "checkpoints" / "last.ckpt"
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["state_dict"]["val_loss_best.min_value"] == pytest.approx(
@@ -120,7 +120,7 @@ def test_auto_grouping_is_the_default_and_invisible(compose_config):
     )
     assert cfg.steps_per_call == "auto" and group_size(cfg) == AUTO_GROUP
     counter = MiniBatchCounter()
-    L.seed_everything(cfg.seed)  # as train() does
+    L.seed_everything(cfg.seed)  # as run() does
     datamodule, module = build_datamodule(cfg), build_module(cfg)
     trainer = build_trainer(cfg, [])
     trainer.callbacks.append(counter)
@@ -170,7 +170,7 @@ class GradientHooks(Callback):
 
 
 def grouped_fit(cfg, *callbacks) -> tuple[L.Trainer, torch.Tensor]:
-    L.seed_everything(cfg.seed)  # as train() does
+    L.seed_everything(cfg.seed)  # as run() does
     module, trainer = build_module(cfg), build_trainer(cfg, [])
     trainer.callbacks.extend(callbacks)
     trainer.fit(module, datamodule=build_datamodule(cfg))

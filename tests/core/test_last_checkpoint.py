@@ -14,7 +14,7 @@ import torch
 from omegaconf import open_dict
 
 from minibatch.errors import Diverged, Interrupted, UserError
-from minibatch.safe_fit import checkpoint_to_resume
+from minibatch.runs.guards import checkpoint_to_resume
 from minibatch.train import train
 from tests.conftest import tiny
 

@@ -14,9 +14,9 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from minibatch.sweep_summary import KILLED
-from minibatch.sweeps import read_scalars
-from minibatch.train import CONFIG_DIR
+from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.tooling.sweep_summary import KILLED
+from minibatch.tooling.sweeps import read_scalars
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
 
 pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason='pip install -e ".[scale]"')

@@ -27,15 +27,14 @@ import pytest
 import torch
 from omegaconf import open_dict
 
-from minibatch.run_lock import LOCK_FILE
-from minibatch.train import train
+from minibatch.runs.run_lock import LOCK_FILE
 from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
 from tests.core.command_lines import run_all
 from tests.core.huge_png import write_huge_png
 
 pytestmark = pytest.mark.slow
 
-T, E, X = "train.py", "src/minibatch/evaluate.py", "scripts/export.py"
+T, E, X = "train.py", "scripts/evaluate.py", "scripts/export.py"
 TINY = ("data=tiny", "batch_size=500", "trainer.max_epochs=1", "logger=tensorboard",
         "trainer.enable_progress_bar=false")  # fmt: skip
 CSV = ("data=csv", "data.target=y", "trainer.max_epochs=1")
@@ -769,8 +768,8 @@ def craft(good: Path, files: Path) -> None:
                files / "evil_option.ckpt")  # fmt: skip
     torch.save(dict(checkpoint, run_config=described(data=copy, model=copy)),
                files / "evil_config.ckpt")  # fmt: skip
-    passwd = {"_target_": "minibatch.tables.csv_datamodule.CsvDataModule", "path": "/etc/passwd",
-              "target": "root"}  # fmt: skip
+    passwd = {"_target_": "minibatch.data.tables.csv_datamodule.CsvDataModule",
+              "path": "/etc/passwd", "target": "root"}  # fmt: skip
     torch.save(dict(checkpoint, run_choices={**choices, "data": "csv"},
                     run_config=described(data=passwd)), files / "passwd.ckpt")  # fmt: skip
     torch.save(dict(checkpoint, stopped_early=True), files / "stopped_early.ckpt")
@@ -831,7 +830,7 @@ def trained_checkpoint(root: Path) -> Path:
     with open_dict(cfg):
         cfg.paths.output_dir = str(run)
     (run / ".hydra").mkdir(parents=True)  # a run folder, as resume.py recognises one
-    train(cfg)
+    run(cfg)
     return run / "checkpoints" / "last.ckpt"
 
 

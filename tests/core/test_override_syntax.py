@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from minibatch.checks.override_syntax import check_overrides, command_line_overrides
 from minibatch.errors import UserError
-from minibatch.override_syntax import check_overrides, command_line_overrides
 
 READABLE = [
     ["data=mnist", "batch_size=50"],

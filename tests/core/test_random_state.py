@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-from minibatch.random_state import random_state, set_random_state
+from minibatch.runs.random_state import random_state, set_random_state
 
 
 def draws() -> tuple[list[float], list[float], list[float]]:

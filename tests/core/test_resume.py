@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from minibatch.errors import UserError
-from minibatch.resume import newest_checkpoint
-from minibatch.run_outcome import report_interruption
-from minibatch.sweeps import read_scalars
+from minibatch.runs.resume import newest_checkpoint
+from minibatch.runs.run_outcome import report_interruption
+from minibatch.tooling.sweeps import read_scalars
 from minibatch.train import RunResult
 from tests.core.interrupted_runs import interrupted, run, weights
 

@@ -26,15 +26,15 @@ from omegaconf import open_dict
 
 from minibatch import run_folder
 from minibatch.errors import UserError
-from minibatch.run_lock import LOCK_FILE
-from minibatch.run_outcome import run_outcome
-from minibatch.train import CONFIG_DIR, train
+from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.runs.run_lock import LOCK_FILE
+from minibatch.runs.run_outcome import run_outcome
 from tests.conftest import REPO_ROOT, SEARCH_PATH
 from tests.core.command_lines import run_all
 
 pytestmark = pytest.mark.slow
 
-T, E, X = "train.py", "src/minibatch/evaluate.py", "scripts/export.py"
+T, E, X = "train.py", "scripts/evaluate.py", "scripts/export.py"
 TINY = ("data=tiny", "batch_size=500", "trainer.enable_progress_bar=false",
         "trainer.enable_model_summary=false")  # fmt: skip
 
@@ -313,7 +313,7 @@ def test_a_resumed_run_that_trained_then_hit_a_mistake_is_kept_and_marked(
         del cfg["hydra"]
     log = (run / "train.log").read_bytes()
     with pytest.raises(UserError, match="after training"), run_outcome(run):
-        train(cfg)
+        run(cfg)
         raise UserError("a mistake found after training.")
     saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert saved["global_step"] == 3 * steps, "the resumed epochs' last.ckpt, whole"

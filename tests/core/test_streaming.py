@@ -15,9 +15,9 @@ import torch
 
 pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
 
+from minibatch.data.streaming.datamodule import StreamingDataModule  # noqa: E402
 from minibatch.errors import UserError  # noqa: E402
-from minibatch.resume import newest_checkpoint  # noqa: E402
-from minibatch.streaming.datamodule import StreamingDataModule  # noqa: E402
+from minibatch.runs.resume import newest_checkpoint  # noqa: E402
 from tests.conftest import REPO_ROOT  # noqa: E402
 from tests.core.interrupted_runs import interrupted, run, weights  # noqa: E402
 from tests.core.probe_shards import write_probe_shards  # noqa: E402

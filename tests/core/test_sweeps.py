@@ -1,4 +1,4 @@
-"""Reading a sweep back (minibatch.sweeps) and `scripts/summarize_sweep.py`'s table and CSV."""
+"""Reading a sweep back (minibatch.tooling.sweeps) and summarize_sweep.py's table and CSV."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.tensorboard import SummaryWriter
 
-from minibatch.sweeps import read_sweep, summarize, swept_keys
+from minibatch.tooling.sweeps import read_sweep, summarize, swept_keys
 from tests.conftest import REPO_ROOT, SEARCH_PATH
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))

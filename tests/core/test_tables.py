@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
+from minibatch.data.tables.csv_datamodule import CsvDataModule
 from minibatch.errors import UserError
-from minibatch.tables.csv_datamodule import CsvDataModule
 from tests.core.fake_tables import write_csv
 
 

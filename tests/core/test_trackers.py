@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minibatch.train import train
+from minibatch.cli.train import run
 from tests.conftest import tiny
 
 EPOCHS = 3
@@ -24,26 +24,26 @@ def test_mlflow_run_has_the_params_and_val_loss_per_epoch(compose_config, tmp_pa
     from mlflow.tracking import MlflowClient
 
     cfg = compose_config(*tiny(*RUN, "logger=mlflow", f"paths.log_dir={tmp_path}"))
-    result = train(cfg)
+    result = run(cfg)
     assert cfg.logger.mlflow.tracking_uri == f"sqlite:///{tmp_path}/mlflow.db"
 
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
     (experiment,) = [e for e in client.search_experiments() if e.name == "train"]
-    (run,) = client.search_runs([experiment.experiment_id])
-    assert run.info.status == "FINISHED"
-    assert run.data.tags["run_dir"] == cfg.paths.output_dir
-    params = run.data.params
+    (mlflow_run,) = client.search_runs([experiment.experiment_id])
+    assert mlflow_run.info.status == "FINISHED"
+    assert mlflow_run.data.tags["run_dir"] == cfg.paths.output_dir
+    params = mlflow_run.data.params
     assert params["batch_size"] == "250" and params["data/batch_size"] == "250"
     assert params["optimizer/lr"] == "0.02"
     assert params["optimizer/_target_"] == "torch.optim.Adam"
 
-    history = client.get_metric_history(run.info.run_id, "val/loss")
+    history = client.get_metric_history(mlflow_run.info.run_id, "val/loss")
     assert len(history) == EPOCHS, "one val/loss per epoch"
     steps = [metric.step for metric in history]
     assert steps == sorted(steps) and len(set(steps)) == EPOCHS
     assert history[-1].value == pytest.approx(result.metrics["val/loss"], rel=1e-6)
     assert history[-1].value < history[0].value, "the loss fell"
-    assert {"train/loss", "val/loss_best", "val/mae", "val/r2"} <= set(run.data.metrics)
+    assert {"train/loss", "val/loss_best", "val/mae", "val/r2"} <= set(mlflow_run.data.metrics)
 
 
 def test_wandb_offline_run_has_the_params_and_val_loss_per_epoch(compose_config, monkeypatch):
@@ -53,7 +53,7 @@ def test_wandb_offline_run_has_the_params_and_val_loss_per_epoch(compose_config,
     monkeypatch.setenv("WANDB_SILENT", "true")
     cfg = compose_config(*tiny(*RUN, "logger=wandb"))
     assert cfg.logger.wandb.offline is True, "offline by default: no account, nothing sent"
-    result = train(cfg)
+    result = run(cfg)
     result.trainer.logger.experiment.finish()
 
     (run_file,) = Path(cfg.paths.output_dir).glob("wandb/offline-run-*/run-*.wandb")
@@ -68,7 +68,7 @@ def test_wandb_offline_run_has_the_params_and_val_loss_per_epoch(compose_config,
 
 @pytest.mark.parametrize("tracker", ["mlflow", "wandb"])
 def test_a_missing_tracker_library_names_the_extra(compose_config, monkeypatch, tracker):
-    from minibatch import trackers
+    from minibatch.tooling import trackers
 
     real_find_spec = trackers.importlib.util.find_spec
     monkeypatch.setattr(
@@ -81,5 +81,5 @@ def test_a_missing_tracker_library_names_the_extra(compose_config, monkeypatch, 
         f'logger={tracker} needs {tracker}, which is not installed: pip install -e ".[{tracker}]".'
     )
     with pytest.raises(Exception) as error:
-        train(cfg)
+        run(cfg)
     assert str(error.value.__cause__ or error.value) == message

@@ -13,10 +13,10 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from minibatch.help_text import help_text
-from minibatch.progress_bar import pair_lines, value_text
-from minibatch.run_name import run_name
-from minibatch.train import CONFIG_DIR
+from minibatch.display.help_text import help_text
+from minibatch.display.progress_bar import pair_lines, value_text
+from minibatch.display.run_name import run_name
+from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import REPO_ROOT, SEARCH_PATH
 
 

@@ -16,9 +16,9 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.data_spec import DataSpec
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 NOISE = 0.1
 

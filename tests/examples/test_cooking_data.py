@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 from minibatch.examples.data.cooking import CookingDataModule, cake_rating
-from minibatch.grouped_steps import group_training_batches
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
+from minibatch.speed.grouped_steps import group_training_batches
 
 
 def batches(loader) -> list[tuple[torch.Tensor, torch.Tensor]]:

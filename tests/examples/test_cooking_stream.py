@@ -1,5 +1,5 @@
 """data=cooking_stream: seed 000's cakes written as shards on first use, trained through
-train() with the same net and recipe as the in-memory data=cooking."""
+run() with the same net and recipe as the in-memory data=cooking."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
 
+from minibatch.cli.train import run  # noqa: E402
+from minibatch.data.streaming.shards import read_spec  # noqa: E402
 from minibatch.examples.nets.regression_network import RegressionNetwork  # noqa: E402
-from minibatch.streaming.shards import read_spec  # noqa: E402
-from minibatch.train import train  # noqa: E402
 from tests.conftest import QUIET  # noqa: E402
 
 
@@ -21,7 +21,7 @@ def test_cooking_stream_writes_its_shards_and_trains_the_cooking_net(compose_con
              "trainer.max_epochs=8", "optimizer.lr=0.05")  # fmt: skip
     stream = compose_config("data=cooking_stream", f"data.root={root}", *small, *QUIET)
     assert stream.model == compose_config("data=cooking").model, "the same net as data=cooking"
-    result = train(stream)
+    result = run(stream)
     spec, rows_per_item = read_spec(root)
     assert (spec.task, spec.input_shape, rows_per_item) == ("regression", (1,), 100)
     assert isinstance(result.model.net, RegressionNetwork)

@@ -8,7 +8,7 @@ import hydra
 import pytest
 import torch
 
-from minibatch.train import CONFIG_DIR
+from minibatch.runs.project_paths import CONFIG_DIR
 
 # The in-memory datasets (the image folder reads files per item: tests/core; streamed
 # shards: tests/core/test_streaming.py and test_cooking_stream.py).

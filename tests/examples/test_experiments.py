@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from minibatch.cli.train import run
 from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.examples.scratch import SGD, DataLoader, cross_entropy
-from minibatch.train import RunResult, train
+from minibatch.train import RunResult
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -19,7 +20,7 @@ REAL_MNIST = REPO_ROOT / "data" / "mnist.pkl.gz"
 @pytest.fixture
 def run_experiment(compose_config):
     def _run(name: str, *overrides: str) -> RunResult:
-        return train(compose_config(f"experiment={name}", *QUIET, *overrides))
+        return run(compose_config(f"experiment={name}", *QUIET, *overrides))
 
     return _run
 

@@ -21,7 +21,7 @@ SEARCHES = ["mnist_optuna", "cooking_optuna"]
 def test_search_config_sets_space_direction_trials_and_seed(compose_config, search):
     from hydra import compose, initialize_config_dir
 
-    from minibatch.train import CONFIG_DIR
+    from minibatch.runs.project_paths import CONFIG_DIR
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         cfg = compose("train", [f"hparams_search={search}"], return_hydra_config=True)
@@ -65,7 +65,7 @@ def test_three_trial_search_returns_the_best_logged_value(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "cooking_optuna" / "multiruns").iterdir()
     trials = sorted(path for path in sweep.iterdir() if path.is_dir())
-    # A job's folder is <number>_<run name> (src/minibatch/run_name.py).
+    # A job's folder is <number>_<run name> (src/minibatch/display/run_name.py).
     assert [path.name.split("_", 1)[0] for path in trials] == ["0", "1", "2"]
 
     # What each trial logged (its own CSV) and which values it was given (its overrides).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from minibatch.cli.evaluate import evaluate
 from minibatch.errors import UserError
-from minibatch.evaluate import evaluate
 from tests.core.crafted_checkpoints import (
     Ransom,
     crafted,

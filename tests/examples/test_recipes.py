@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from minibatch.train import CONFIG_DIR
+from minibatch.runs.project_paths import CONFIG_DIR
 
 EXPERIMENTS = sorted(path.stem for path in (CONFIG_DIR / "experiment").glob("*.yaml"))
 RECIPES = sorted(path.stem for path in (CONFIG_DIR / "recipe").glob("*.yaml"))

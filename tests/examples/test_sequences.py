@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from minibatch.data.in_memory.collate import pad_collate
 from minibatch.examples.data.sequences import SequenceDataModule
-from minibatch.in_memory.collate import pad_collate
 
 
 def test_pad_collate_pads_to_the_longest_and_keeps_lengths():

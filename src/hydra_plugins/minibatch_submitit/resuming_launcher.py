@@ -4,8 +4,8 @@ hydra-submitit-launcher's launcher is the callable each job runs; on preemption 
 time limit submitit signals the job (USR2), calls the callable's `checkpoint()` and requeues
 what that returns. Hydra's own `checkpoint()` resubmits the job as it was first submitted,
 so the requeued job would train from the start again. These launchers resubmit it with
-`ckpt_path=` the newest checkpoint of the job's folder (minibatch/resume.py): the one the
-run saved when the signal stopped it at a step boundary (minibatch/interruption.py). The
+`ckpt_path=` the newest checkpoint of the job's folder (minibatch/runs/resume.py): the one the
+run saved when the signal stopped it at a step boundary (minibatch/runs/interruption.py). The
 requeued job writes into the same folder (its name comes from the same overrides,
 `ckpt_path` left out, and the sweep folder's time and id are cached in the sweep's config),
 so its checkpoints and its TensorBoard run continue.
@@ -29,7 +29,7 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
 
-from minibatch.resume import newest_checkpoint
+from minibatch.runs.resume import newest_checkpoint
 
 try:
     from hydra_plugins.hydra_submitit_launcher.submitit_launcher import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.task_module import TaskModule
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.module import TaskModule
 
 
 def split_loss(model: TaskModule, datamodule: InMemoryDataModule, split: str = "train") -> float:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from minibatch.data_spec import DataSpec
-from minibatch.in_memory.collate import PAD
+from minibatch.data_spec import PAD, DataSpec
 
 
 class MLP(nn.Module):

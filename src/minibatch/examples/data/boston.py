@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from minibatch.tables.csv_datamodule import CsvDataModule
+from minibatch.data.tables.csv_datamodule import CsvDataModule
 
 COLUMNS = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B",
            "LSTAT", "MEDV"]  # fmt: skip

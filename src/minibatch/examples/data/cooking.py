@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import torch
 
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 from minibatch.examples.data.synthetic import SyntheticDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 MAX_COOKING_TIME = 115.0
 

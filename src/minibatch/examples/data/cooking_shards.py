@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from minibatch.data.streaming.shards import write_spec, write_split
 from minibatch.data_spec import DataSpec
 from minibatch.examples.data.cooking import generate_cooking_data
-from minibatch.streaming.shards import write_spec, write_split
 
 SPLIT_SEEDS = {"train": 0, "valid": 1}
 

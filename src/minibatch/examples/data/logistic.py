@@ -18,8 +18,8 @@ import random
 import numpy as np
 import torch
 
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.examples.data.synthetic import SyntheticDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 
 def flip_probability(x: float) -> float:

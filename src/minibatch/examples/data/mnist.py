@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.config_checks import check_positive_int
+from minibatch.checks.config_checks import check_positive_int
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 from minibatch.examples.data.download import check_https, download, write_atomically
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import torch
 
+from minibatch.data.in_memory.collate import PAD
+from minibatch.data.in_memory.tensor_dataset import Index
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 from minibatch.examples.data.synthetic import SyntheticDataModule
-from minibatch.in_memory.collate import PAD
-from minibatch.in_memory.tensor_dataset import Index
 
 
 class SequenceDataset(torch.utils.data.Dataset):

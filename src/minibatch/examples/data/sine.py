@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.examples.data.synthetic import SyntheticDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 
 def generate_sine_data(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from minibatch.config_checks import check_positive_int
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
+from minibatch.checks.config_checks import check_positive_int
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 
 
 class SyntheticDataModule(InMemoryDataModule):

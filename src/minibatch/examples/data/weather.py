@@ -19,11 +19,11 @@ from pathlib import Path
 
 import torch
 
-from minibatch.config_checks import check_positive_int
+from minibatch.checks.config_checks import check_positive_int
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
+from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
 from minibatch.examples.data.download import check_https, fetch, write_atomically
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.in_memory.tensor_dataset import TensorPairDataset
 
 API_URL = "https://api.open-meteo.com/v1/forecast"
 INPUTS = ("temperature_2m_mean", "wind_speed_10m_mean")

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, vmap
 
-from minibatch.task_module import TaskModule
+from minibatch.module import TaskModule
 
 
 def loss_at(

@@ -6,7 +6,7 @@ The exercise plots "one big batch" against "mini-batches" of 50 on Boston housin
     python scripts/figures.py loss-curves --sweep logs/boston_minibatch/multiruns/<run>
 
 Values come from the runs' event files, read with TensorBoard's own reader
-(`minibatch.sweeps`), so the figure shows exactly what TensorBoard shows. Epoch k is the
+(`minibatch.tooling.sweeps`), so the figure shows exactly what TensorBoard shows. Epoch k is the
 k-th value an epoch metric logged. Runs that differ only by seed are drawn in one colour:
 their mean as a line and the band between the lowest and the highest.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from minibatch.examples.figures.canvas import COLORS, new_figure, save
-from minibatch.sweeps import Job, read_sweep, sort_key, swept_keys
+from minibatch.tooling.sweeps import Job, read_sweep, sort_key, swept_keys
 
 
 def job_label(job: Job, keys: list[str]) -> str:

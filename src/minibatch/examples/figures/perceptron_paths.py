@@ -24,7 +24,7 @@ import numpy as np
 
 from minibatch.examples.figures.canvas import COLORS, new_figure, save
 from minibatch.examples.figures.runs import train_recorded
-from minibatch.grouped_steps import minibatches_per_epoch
+from minibatch.speed.grouped_steps import minibatches_per_epoch
 
 RUNS = {
     "full batch (100)": ("batch_size=100", "trainer.max_epochs=200"),

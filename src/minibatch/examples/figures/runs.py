@@ -17,10 +17,14 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, open_dict
 
 from minibatch.build import build_datamodule, build_module
+from minibatch.cli.entry import register_configs
+from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.examples.figures.trajectory import ParameterTrajectory, Trajectory
-from minibatch.in_memory.datamodule import InMemoryDataModule
-from minibatch.task_module import TaskModule
-from minibatch.train import CONFIG_DIR, RunResult, train
+from minibatch.module import TaskModule
+from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.train import RunResult, train
+
+register_configs()  # the resolvers the configs use
 
 QUIET = ("logger=none", "callbacks=none", "trainer.enable_progress_bar=false",
          "trainer.enable_model_summary=false", "trainer.enable_checkpointing=false")  # fmt: skip

@@ -20,7 +20,7 @@ import numpy as np
 from minibatch.examples.figures.canvas import batch_label, new_figure, save
 from minibatch.examples.figures.landscape import local_minima, loss_curve, nearest_minimum
 from minibatch.examples.figures.runs import train_recorded, untrained
-from minibatch.grouped_steps import minibatches_per_epoch
+from minibatch.speed.grouped_steps import minibatches_per_epoch
 
 
 def draw_path_on_curve(ax, w, loss, minima, path_w, path_loss, epochs, title: str):

@@ -26,7 +26,7 @@ from minibatch.examples.figures.canvas import COLORS, batch_label, new_figure, t
 from minibatch.examples.figures.landscape import local_minima, loss_curve, loss_surface
 from minibatch.examples.figures.sine_escape import draw_path_on_curve
 from minibatch.examples.figures.trajectory import ParameterTrajectory, Trajectory
-from minibatch.grouped_steps import minibatches_per_epoch
+from minibatch.speed.grouped_steps import minibatches_per_epoch
 
 
 class LossLandscapeImage(ParameterTrajectory):

@@ -1,0 +1,77 @@
+"""`python train.py ...`: the command line around `minibatch.train.train`.
+
+Before the run the config's values and the checkpoint to resume are checked (one sentence
+each, before Lightning is imported); during it the guards of runs/guards.py and the
+displays attach as callbacks; after it, run_outcome.py reports how it ended.
+"""
+
+from __future__ import annotations
+
+import hydra
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from minibatch.checks.config_checks import check_config, check_entries
+from minibatch.checks.one_sentence import say, user_errors_exit
+from minibatch.checks.override_syntax import overrides_checked_first
+from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.display.config_tree import print_config_tree
+from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.runs.ranks import is_rank_zero
+from minibatch.runs.resume import checkpoint_to_resume
+from minibatch.runs.run_outcome import run_outcome
+from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses
+from minibatch.speed.group_size import check_steps_per_call
+from minibatch.tooling.sweep_summary import in_a_sweep, summary_at_the_end
+
+register_configs()
+end_quickly()
+
+
+def run(cfg: DictConfig):
+    """What `python train.py` runs, in-process: check, resolve `ckpt_path`, train with guards."""
+    check_config(cfg)  # before Lightning is imported: a bad value answers at once
+    check_steps_per_call(cfg)
+    print_config_tree(cfg)  # print_config=false: off
+    checkpoint = checkpoint_to_resume(cfg)  # ckpt_path=last: the newest run's checkpoint
+    with open_dict(cfg):
+        cfg.ckpt_path = None if checkpoint is None else str(checkpoint)
+    quiet_known_noise()
+    check_entries(cfg)  # each entry's options against what it builds
+    from minibatch.display.hparams import HparamsRow, run_hparams
+    from minibatch.runs.guards import RunGuards
+    from minibatch.speed.compile_net import CompileNet
+    from minibatch.tooling.hydra_ddp import leave_the_job, ranks_join_their_job
+    from minibatch.tooling.trackers import TrackerParams
+    from minibatch.train import train
+
+    config = OmegaConf.to_container(cfg, resolve=True)
+    guards = RunGuards(cfg, config)
+    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config)]
+    if cfg.get("compile", False):
+        callbacks.append(CompileNet(cfg.get("compile_backend", "inductor")))
+    launch_environment = ranks_join_their_job()
+    with guards.fitting():
+        result = train(cfg, callbacks)
+    stopping_now_loses(TRAINING_DONE)  # a signal from here on: see stop_signals.py
+    guards.check_trained(result.trainer)
+    leave_the_job(launch_environment)  # a sweep's next job starts its own ranks
+    return result
+
+
+@overrides_checked_first
+@summary_at_the_end  # of a sweep: what became of each job
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    """Hydra entry point (also `minibatch-train`); returns the metric a sweeper optimises."""
+    stop_at_once_on_signals()  # again for each job of a sweep, in a launcher's process too
+    if is_rank_zero():  # DDP: the other ranks run the same job, silently
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    with user_errors_exit(in_a_sweep()), run_outcome(cfg.paths.output_dir):
+        result = run(cfg)
+    if is_rank_zero():
+        say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
+    return result.metrics.get(cfg.optimized_metric)
+
+
+if __name__ == "__main__":
+    main()

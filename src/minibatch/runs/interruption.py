@@ -1,0 +1,179 @@
+"""Interruption keeps the work: SIGTERM (`kill`, `scancel`), SIGHUP (a dropped ssh session),
+Ctrl-C, and a cluster's preemption.
+
+Lightning already turns SIGTERM into an exception at the next step boundary. SIGHUP and
+Ctrl-C are made to do the same (a second Ctrl-C stops at once, saving nothing), and so is
+the preemption or timeout signal of a job that submitit started (`hydra/launcher=slurm` or
+`local`; USR2 unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would
+requeue the job at once, in the middle of a step, so it is kept and called once the
+checkpoint is saved (`Interrupted.requeue`; run_outcome.py,
+hydra_plugins/minibatch_submitit/). The weights are never caught half-updated. Before
+training starts (the sanity check included) and after it ends there is nothing to save by
+waiting: a signal stops at once, saying so (stop_signals.py).
+
+At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
+training loaders' position in the epoch included (Lightning saves it for every loader that
+has `state_dict`; the in-memory ones and LitData's do). A signal during validation stops
+once the validation has finished (its metrics logged, the epoch's `last.ckpt` written):
+Lightning cannot continue a run stopped in the middle of one (it skipped the rest of that
+epoch's validation and, at an epoch's end, the whole next epoch). The checkpoint records whether it
+continues exactly (`resumes_exactly`): not when the signal came mid-epoch and a training
+loader cannot say where it stopped (a stock DataLoader over a user's Dataset), which then
+resumes from the end of its last finished epoch instead (resume.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import lightning as L
+from lightning.pytorch.utilities.combined_loader import CombinedLoader
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from minibatch.adapters.private_api import request_stop
+from minibatch.runs.stop_signals import (
+    NOTHING_TRAINED,
+    TRAINING_DONE,
+    is_free,
+    let_go_of_a_closed_terminal,
+    stop_at_once,
+)
+from minibatch.runs.stops import Interrupted
+
+
+def preemption_signal() -> signal.Signals | None:
+    """The signal submitit sends a job before preempting it or at its time limit."""
+    return getattr(signal, "SIG" + os.environ.get("SUBMITIT_PREEMPT_SIGNAL", "USR2"), None)
+
+
+def loaders_resume_mid_epoch(loaders: object) -> bool:
+    """Whether every training loader keeps its position in checkpoints (Lightning's
+    `_Stateful`: `state_dict` and `load_state_dict`), so that the epoch can continue."""
+    flat = CombinedLoader(loaders).flattened
+    return all(hasattr(x, "state_dict") and hasattr(x, "load_state_dict") for x in flat)
+
+
+def epoch_has_batches_left(trainer: L.Trainer) -> bool:
+    """Whether the current epoch still has training batches to run (not at its end)."""
+    done = trainer.fit_loop.epoch_loop.batch_progress.current.completed
+    return done < trainer.num_training_batches
+
+
+def training_finished(trainer: L.Trainer) -> bool:
+    """Whether fitting had nothing left to do: `max_steps` taken, or the last epoch ended
+    (Lightning checks a signal once more after an epoch's end, the last one's too)."""
+    loop = trainer.fit_loop
+    steps_done = loop.max_steps not in (-1, None) and trainer.global_step >= loop.max_steps
+    epochs = loop.max_epochs
+    epochs_done = epochs not in (-1, None) and loop.epoch_progress.current.completed >= epochs
+    return steps_done or epochs_done
+
+
+class SaveOnInterrupt(L.Callback):
+    """Save a checkpoint where a signal stopped training (see the module docstring)."""
+
+    def __init__(self, dirpath: Path) -> None:
+        self.dirpath = Path(dirpath)
+        self.signum: int = signal.SIGTERM  # Lightning's own stop, unless ours says otherwise
+        self.requeue = None  # submitit's handler of the preemption signal, deferred
+        self.interrupted: Interrupted | None = None
+        self._resumes_exactly = True
+        self._stop_after_validation = False
+        self._phase = "before"  # training, after: see _on_stop_signal
+        self._preemption: int | None = None
+        self._previous: dict = {}
+        self.trainer: L.Trainer | None = None
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """While fitting, SIGTERM, SIGHUP, Ctrl-C and submitit's preemption signal stop at the
+        next step once training runs; before it starts or after it ends, at once."""
+        self.trainer, self._previous = trainer, {}
+        if stage != "fit":
+            return
+        self._phase, self._owner = "before", os.getpid()
+        preemption = preemption_signal()
+        try:
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                if is_free(signum):  # else nohup's or submitit's handler, kept
+                    self._previous[signum] = signal.signal(signum, self._on_stop_signal)
+            self._previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_stop_signal)
+            submitit_handler = signal.getsignal(preemption) if preemption else None
+            if callable(submitit_handler):  # a submitit job; else the signal keeps its default
+                self._submitit_handler = submitit_handler
+                self._preemption = preemption
+                self._previous[preemption] = signal.signal(preemption, self._on_stop_signal)
+        except ValueError:  # not the main thread: the signals keep their handlers
+            pass
+
+    def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """After Lightning's own teardown, which put back the handlers it found (ours)."""
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+    def on_train_start(self, trainer: L.Trainer, module) -> None:
+        self._phase = "training"  # from here a signal stops at the next step boundary
+
+    def on_train_end(self, trainer: L.Trainer, module) -> None:
+        self._phase = "after"
+        if trainer.received_sigterm:  # came after Lightning's last check: nothing to stop
+            stop_at_once(self.signum, TRAINING_DONE)
+
+    def _on_stop_signal(self, signum: int, frame) -> None:
+        """During training: stop at the next step boundary, as Lightning does for SIGTERM
+        (it called its own handler first); a second Ctrl-C stops at once; submitit requeues
+        the job once the checkpoint is saved. Before or after training: at once. A forked
+        DataLoader worker leaves it to the training process."""
+        if os.getpid() != self._owner:
+            return
+        preempted = signum == self._preemption
+        if self._phase == "before" and preempted:
+            self._submitit_handler(signum, frame)  # nothing to save: submitit requeues now
+            return
+        if signum == signal.SIGHUP:
+            let_go_of_a_closed_terminal()
+        if self._phase != "training":
+            stop_at_once(signum, NOTHING_TRAINED if self._phase == "before" else TRAINING_DONE)
+        self.signum = signum
+        request_stop(self.trainer, True)  # what SIGTERM sets
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if preempted:
+            handler = self._submitit_handler
+            self.requeue = lambda: handler(signum, None)
+
+    def on_validation_batch_end(self, trainer: L.Trainer, *args) -> None:
+        """Hold a signal that came during validation until the validation ends."""
+        if trainer.received_sigterm and not trainer.sanity_checking:
+            request_stop(trainer, False)
+            self._stop_after_validation = True
+
+    def on_validation_end(self, trainer: L.Trainer, module) -> None:
+        if self._stop_after_validation:
+            self._stop_after_validation = False
+            request_stop(trainer, True)  # Lightning stops at the next check
+
+    def on_save_checkpoint(self, trainer: L.Trainer, module, checkpoint: dict) -> None:
+        checkpoint["resumes_exactly"] = self._resumes_exactly
+
+    def on_exception(self, trainer: L.Trainer, module, exception: BaseException) -> None:
+        self._phase = "after"  # the fit is over: a later signal stops at once
+        if isinstance(exception, KeyboardInterrupt):  # stopped at once, maybe mid-step
+            self.interrupted = Interrupted(signal.SIGINT, None, trainer.current_epoch,
+                                           trainer.global_step)  # fmt: skip
+            return
+        if not isinstance(exception, SIGTERMException):
+            return
+        checkpoint = None
+        if trainer.global_step > 0:
+            checkpoint = self.dirpath / "interrupted.ckpt"
+            self._resumes_exactly = loaders_resume_mid_epoch(
+                trainer.train_dataloader
+            ) or not epoch_has_batches_left(trainer)
+            trainer.save_checkpoint(checkpoint, weights_only=False)  # the full state
+            self._resumes_exactly = True
+        self.interrupted = Interrupted(self.signum, checkpoint, trainer.current_epoch,
+                                       trainer.global_step, requeue=self.requeue,
+                                       finished=training_finished(trainer))  # fmt: skip

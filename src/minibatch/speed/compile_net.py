@@ -1,0 +1,55 @@
+"""`compile=true`: the net wrapped with torch.compile, for faster steps after a compile pause.
+
+`nn.Module.compile` is used rather than `torch.compile(net)`: it compiles the module's call
+in place, so the net keeps its type and its state_dict keys (no `_orig_mod.` prefix), and
+checkpoints, `evaluate.py` and `export.py` read a compiled run like any other.
+`compile_backend` picks the backend: `inductor` (the default; generates C++ code on CPU,
+so it needs a C++ compiler), `aot_eager` (no code generation) or `eager`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from minibatch.errors import UserError
+
+CXX_COMPILERS = ("g++", "clang++", "c++")
+
+
+def has_cxx_compiler() -> bool:
+    """Whether inductor's CPU code generation can find a C++ compiler."""
+    candidates = [os.environ.get("CXX")] if os.environ.get("CXX") else []
+    return any(shutil.which(name) for name in [*candidates, *CXX_COMPILERS])
+
+
+def check_backend(backend: str, on_gpu: bool) -> None:
+    """Refuse, in one sentence, a backend torch does not know or cannot build here."""
+    known = set(torch.compiler.list_backends(exclude_tags=())) | {"eager", "aot_eager"}
+    if backend not in known:
+        raise UserError(
+            f"compile_backend={backend} is not a torch.compile backend: use one of "
+            f"{', '.join(sorted(known))}."
+        )
+    if backend == "inductor" and not on_gpu and not has_cxx_compiler():
+        raise UserError(
+            "compile_backend=inductor generates C++ on CPU and no C++ compiler was found "
+            "(g++ or clang++): install one, or use compile_backend=aot_eager."
+        )
+
+
+class CompileNet(Callback):
+    """`compile=true`: compile the module's net (a module without one: the module) in place
+    once the fit has built it; the backend is checked when the callback is made."""
+
+    def __init__(self, backend: str = "inductor") -> None:
+        self.backend = backend
+        check_backend(backend, on_gpu=torch.cuda.is_available())
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        on_gpu = trainer.strategy.root_device.type != "cpu"
+        check_backend(self.backend, on_gpu)
+        getattr(pl_module, "net", pl_module).compile(backend=self.backend)
