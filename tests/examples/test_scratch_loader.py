@@ -246,3 +246,25 @@ def test_spawned_workers_give_the_same_batches() -> None:
     spawned = list(DataLoader(Squares(), 6, shuffle=True, generator=generator, num_workers=2))
     _assert_same_batches(spawned, in_main)
     assert mp.active_children() == []
+
+
+class BrokenTransfer:
+    """A results queue whose next batch was cut off by its sender's death, as torch reports it."""
+
+    def get(self, timeout: float):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+
+class DeadWorker:
+    name, pid, exitcode = "Process-1", 4242, -9
+
+    def is_alive(self) -> bool:
+        return False
+
+
+def test_a_transfer_cut_by_a_dying_worker_is_a_worker_error() -> None:
+    """Under load a worker can die in the middle of handing a batch over: the same error."""
+    from minibatch.examples.scratch import loader
+
+    with pytest.raises(WorkerError, match="exit code -9"):
+        loader._receive(BrokenTransfer(), [DeadWorker()])

@@ -21,6 +21,7 @@ import itertools
 import multiprocessing as mp
 import queue
 import random
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -130,16 +131,32 @@ def _work(dataset: Sequence, collate_fn: Callable, tasks: Any, results: Any, see
 
 
 def _receive(results: Any, workers: list) -> tuple[int, Any, str | None]:
-    """The next finished batch; fails, rather than waits forever, if a worker has died."""
+    """The next finished batch; fails, rather than waits forever, if a worker has died.
+
+    A worker that dies while handing a batch over breaks the transfer itself (torch passes
+    tensors through shared memory and a socket): that failure is the same `WorkerError`.
+    """
     while True:
         try:
             return results.get(timeout=1.0)
         except queue.Empty:
-            for worker in workers:
-                if not worker.is_alive():
-                    raise WorkerError(
-                        f"{worker.name} (pid {worker.pid}) died with exit code {worker.exitcode}"
-                    ) from None
+            dead = _dead_worker(workers, wait=0)
+        except (OSError, EOFError):  # the sender died mid-transfer (ConnectionResetError...)
+            dead = _dead_worker(workers, wait=5.0)
+        if dead is not None:
+            raise WorkerError(dead) from None
+
+
+def _dead_worker(workers: list, wait: float) -> str | None:
+    """How the first worker that has died ended, waiting up to `wait` seconds for one to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        for worker in workers:
+            if not worker.is_alive():
+                return f"{worker.name} (pid {worker.pid}) died with exit code {worker.exitcode}"
+        if time.monotonic() >= deadline:
+            return None if wait == 0 else "a worker died while sending a batch"
+        time.sleep(0.05)
 
 
 def _stop(workers: list, tasks: Any) -> None:
