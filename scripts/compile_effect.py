@@ -77,7 +77,7 @@ def one_run(workload: str, compiled: bool, backend: str, epochs: int) -> dict:
     from omegaconf import open_dict
 
     from minibatch.cli.entry import register_configs
-    from minibatch.cli.train import run as train  # compile=true: the command line's callback
+    from minibatch.cli.train import run_training  # compile=true is the command line's callback
     from minibatch.runs.project_paths import CONFIG_DIR
 
     register_configs()
@@ -94,7 +94,7 @@ def one_run(workload: str, compiled: bool, backend: str, epochs: int) -> dict:
         cfg.paths.output_dir = tempfile.mkdtemp()
         cfg.callbacks = {"epoch_timer": {"_target_": f"{__name__}.EpochTimer"}}
     start = time.perf_counter()
-    result = train(cfg)
+    result = run_training(cfg)
     total = time.perf_counter() - start
     (timer,) = [c for c in result.trainer.callbacks if isinstance(c, EpochTimer)]
     return {"total": total, "epochs": timer.times, "val_loss": result.metrics["val/loss"]}

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from minibatch.cli.entry import quiet_known_noise, register_configs
-from minibatch.cli.train import run as cli_run
+from minibatch.cli.train import run_training as cli_run
 from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.train import RunResult

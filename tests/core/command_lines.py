@@ -32,7 +32,7 @@ TIMEOUT_S = 300
 # Imported once, before the forks: what a run imports on its way to training.
 WARM_MODULES = ("lightning", "lightning.pytorch.loggers.tensorboard", "torch",
                 "tensorboard.compat.tensorflow_stub.io.gfile", "torch.utils.tensorboard",
-                "torchmetrics", "minibatch.build", "minibatch.runs.safe_fit", "minibatch.train",
+                "torchmetrics", "minibatch.build", "minibatch.runs.guards", "minibatch.cli.train",
                 "minibatch.cli.evaluate", "minibatch.cli.export")  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import open_dict
 
+from minibatch.cli.train import run_training
 from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import SEARCH_PATH, compose_train, tiny
 
@@ -61,7 +62,7 @@ def trained_checkpoint(folder: Path) -> Path:
         cfg.paths.output_dir = str(run)
     (run / ".hydra").mkdir(parents=True)
     (run / ".hydra" / "config.yaml").write_text("what Hydra wrote\n")
-    run(cfg)
+    run_training(cfg)
     return run / "checkpoints" / "last.ckpt"
 
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 from omegaconf import open_dict
 
-from minibatch.cli.train import run as cli_run
+from minibatch.cli.train import run_training as cli_run
 from minibatch.runs.stops import Interrupted
 from minibatch.train import RunResult
 from tests.conftest import compose_train

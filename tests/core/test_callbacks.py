@@ -7,7 +7,7 @@ from lightning.pytorch.callbacks import EarlyStopping, RichProgressBar
 from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 
 from minibatch.build import build_loggers, build_trainer
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.display.learning_rate import EpochLearningRate
 from tests.conftest import tiny
 
@@ -84,7 +84,7 @@ def early_stopped_run(compose_config, lr: float, min_delta: float):
             f"optimizer.lr={lr}",
         )
     )
-    result = run(cfg)
+    result = run_training(cfg)
     (stopper,) = [c for c in result.trainer.callbacks if isinstance(c, EarlyStopping)]
     return result, stopper
 

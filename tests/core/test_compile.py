@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from minibatch.adapters.private_api import is_compiled
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.errors import UserError
 from minibatch.speed import compile_net
 from tests.conftest import tiny
@@ -24,7 +24,7 @@ TOLERANCE = 1e-5
 
 
 def losses_and_net(compose_config, *overrides):
-    result = run(compose_config(*tiny(*TINY, *overrides)))
+    result = run_training(compose_config(*tiny(*TINY, *overrides)))
     return result.metrics["train/loss"], result.metrics["val/loss"], result.model.net
 
 
@@ -57,7 +57,7 @@ def test_compiled_run_reaches_the_eager_losses_inductor(compose_config):
 
 def test_unknown_backend_is_one_sentence(compose_config):
     with pytest.raises(UserError, match="compile_backend=nope is not a torch.compile backend"):
-        run(compose_config(*tiny(*TINY, "compile=true", "compile_backend=nope")))
+        run_training(compose_config(*tiny(*TINY, "compile=true", "compile_backend=nope")))
 
 
 def test_inductor_without_a_compiler_says_what_to_do(monkeypatch):

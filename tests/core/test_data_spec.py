@@ -8,14 +8,16 @@ import sys
 import lightning as L
 import pytest
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.data_spec import DataSpec, describe
 from minibatch.errors import UserError
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
 
 
 def test_a_plain_lightning_datamodule_trains_in_process(compose_config):
-    result = run(compose_config("data=plain", "batch_size=32", "trainer.max_epochs=4", *QUIET))
+    result = run_training(
+        compose_config("data=plain", "batch_size=32", "trainer.max_epochs=4", *QUIET)
+    )
     assert result.model.spec == DataSpec(task="multiclass", input_shape=(2,), num_classes=3)
     assert result.metrics["val/acc"] > 0.95
     assert type(result.datamodule).__mro__[1] is L.LightningDataModule, "no base class of ours"

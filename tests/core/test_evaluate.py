@@ -10,7 +10,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from minibatch.cli.evaluate import evaluate
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.errors import UserError
 from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import REPO_ROOT
@@ -29,7 +29,7 @@ def trained_csv(compose_config, tmp_path):
     cfg = compose_config("data=csv", f"data.path={table}", "data.target=label", "logger=none",
                          "trainer.max_epochs=10", "optimizer.lr=0.01",
                          "trainer.enable_progress_bar=false")  # fmt: skip
-    result = run(cfg)
+    result = run_training(cfg)
     return result, f"{cfg.paths.output_dir}/checkpoints/last.ckpt", table
 
 

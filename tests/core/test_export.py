@@ -14,6 +14,7 @@ from hydra import compose, initialize_config_dir
 
 from minibatch.cli.evaluate import load_trained
 from minibatch.cli.export import export
+from minibatch.cli.train import run_training
 from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import REPO_ROOT
 from tests.core.fake_tables import write_csv, write_regression_csv
@@ -38,7 +39,7 @@ def trained_checkpoint(
     run = Path(cfg.paths.output_dir)
     (run / ".hydra").mkdir(parents=True)
     (run / ".hydra" / "config.yaml").write_text("as train.py's Hydra wrote it\n")
-    run(cfg)
+    run_training(cfg)
     return run / "checkpoints" / "last.ckpt", {"path": str(table), "target": target}
 
 

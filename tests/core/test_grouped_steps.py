@@ -11,7 +11,7 @@ from lightning.pytorch.callbacks import Callback
 from torch import nn
 
 from minibatch.build import build_datamodule, build_module, build_trainer
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.data_spec import DataSpec
 from minibatch.display.progress_bar import EpochProgressBar
 from minibatch.nets.mlp import MLP
@@ -22,7 +22,7 @@ from tests.core.tiny_data import TinyDataModule
 
 
 def final_state(compose_config, *overrides: str):
-    result = run(compose_config(*tiny(*overrides)))
+    result = run_training(compose_config(*tiny(*overrides)))
     params = torch.cat([p.detach().flatten() for p in result.model.net.parameters()])
     return result, params
 
@@ -82,7 +82,7 @@ def test_template_matches_a_hand_written_loop(compose_config):
 
 def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
     straight, straight_params = final_state(compose_config, "trainer.max_epochs=4")
-    first = run(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
+    first = run_training(compose_config(*tiny("trainer.max_epochs=2", "callbacks=default")))
     checkpoint = Path(first.trainer.default_root_dir) / "checkpoints" / "last.ckpt"
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["state_dict"]["val_loss_best.min_value"] == pytest.approx(

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.data.image_folder import ImageFolderDataModule
 from minibatch.errors import UserError
 from tests.conftest import QUIET, REPO_ROOT
@@ -80,7 +80,7 @@ def test_image_folder_trains_in_process(compose_config, tmp_path, model, accurac
     cfg = compose_config("data=image_folder", f"data.root={root}", "data.image_size=[12,12]",
                          f"model={model}", "batch_size=16", "trainer.max_epochs=25",
                          "optimizer.lr=0.01", *QUIET)  # fmt: skip
-    metrics = run(cfg).metrics
+    metrics = run_training(cfg).metrics
     assert metrics["val/acc"] >= accuracy, metrics
 
 

@@ -27,6 +27,7 @@ import pytest
 import torch
 from omegaconf import open_dict
 
+from minibatch.cli.train import run_training
 from minibatch.runs.run_lock import LOCK_FILE
 from tests.conftest import REPO_ROOT, SEARCH_PATH, compose_train
 from tests.core.command_lines import run_all
@@ -830,7 +831,7 @@ def trained_checkpoint(root: Path) -> Path:
     with open_dict(cfg):
         cfg.paths.output_dir = str(run)
     (run / ".hydra").mkdir(parents=True)  # a run folder, as resume.py recognises one
-    run(cfg)
+    run_training(cfg)
     return run / "checkpoints" / "last.ckpt"
 
 

@@ -24,8 +24,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import open_dict
 
-from minibatch import run_folder
+from minibatch.cli.train import run_training
 from minibatch.errors import UserError
+from minibatch.runs import run_folder
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.run_lock import LOCK_FILE
 from minibatch.runs.run_outcome import run_outcome
@@ -313,7 +314,7 @@ def test_a_resumed_run_that_trained_then_hit_a_mistake_is_kept_and_marked(
         del cfg["hydra"]
     log = (run / "train.log").read_bytes()
     with pytest.raises(UserError, match="after training"), run_outcome(run):
-        run(cfg)
+        run_training(cfg)
         raise UserError("a mistake found after training.")
     saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert saved["global_step"] == 3 * steps, "the resumed epochs' last.ckpt, whole"

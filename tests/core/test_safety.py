@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.runs.stops import Diverged
 from minibatch.tooling.sweeps import read_scalars
 from tests.conftest import REPO_ROOT, SEARCH_PATH, tiny
@@ -96,6 +96,6 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(compose_con
     cfg = compose_config(*tiny("optimizer=sgd", "optimizer.lr=1e12", "callbacks=default",
                                "trainer.max_epochs=5"))  # fmt: skip
     with pytest.raises(Diverged, match=r"epoch 0, between steps 0 and \d+.*learning rate"):
-        run(cfg)
+        run_training(cfg)
     last = Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
     assert not last.exists() or torch.isfinite(net_weights(last)).all()

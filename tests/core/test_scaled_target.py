@@ -8,7 +8,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from minibatch.cli.evaluate import evaluate
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.runs.project_paths import CONFIG_DIR
 from tests.conftest import QUIET
 from tests.core.fake_tables import write_regression_csv
@@ -18,7 +18,7 @@ def train_table(compose_config, path, *overrides):
     cfg = compose_config("data=csv", f"data.path={path}", "data.target=target", *QUIET,
                          "callbacks=default", "trainer.max_epochs=30", "batch_size=32",
                          *overrides)  # fmt: skip
-    return cfg, run(cfg)
+    return cfg, run_training(cfg)
 
 
 def test_target_in_the_hundreds_trains_like_one_near_one(compose_config, tmp_path):

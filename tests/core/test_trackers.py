@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from tests.conftest import tiny
 
 EPOCHS = 3
@@ -24,7 +24,7 @@ def test_mlflow_run_has_the_params_and_val_loss_per_epoch(compose_config, tmp_pa
     from mlflow.tracking import MlflowClient
 
     cfg = compose_config(*tiny(*RUN, "logger=mlflow", f"paths.log_dir={tmp_path}"))
-    result = run(cfg)
+    result = run_training(cfg)
     assert cfg.logger.mlflow.tracking_uri == f"sqlite:///{tmp_path}/mlflow.db"
 
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
@@ -53,7 +53,7 @@ def test_wandb_offline_run_has_the_params_and_val_loss_per_epoch(compose_config,
     monkeypatch.setenv("WANDB_SILENT", "true")
     cfg = compose_config(*tiny(*RUN, "logger=wandb"))
     assert cfg.logger.wandb.offline is True, "offline by default: no account, nothing sent"
-    result = run(cfg)
+    result = run_training(cfg)
     result.trainer.logger.experiment.finish()
 
     (run_file,) = Path(cfg.paths.output_dir).glob("wandb/offline-run-*/run-*.wandb")
@@ -81,5 +81,5 @@ def test_a_missing_tracker_library_names_the_extra(compose_config, monkeypatch, 
         f'logger={tracker} needs {tracker}, which is not installed: pip install -e ".[{tracker}]".'
     )
     with pytest.raises(Exception) as error:
-        run(cfg)
+        run_training(cfg)
     assert str(error.value.__cause__ or error.value) == message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.errors import UserError
 from tests.conftest import QUIET, tiny
 from tests.core.tiny_data import NOISE
@@ -14,21 +14,23 @@ NOISE_VARIANCE = NOISE**2
 
 def test_tiny_regression_reaches_the_noise_floor(compose_config):
     cfg = compose_config(*tiny("trainer.max_epochs=40", "optimizer.lr=0.01"))
-    metrics = run(cfg).metrics
+    metrics = run_training(cfg).metrics
     assert metrics["val/loss"] <= 1.5 * NOISE_VARIANCE, metrics
     assert metrics["val/loss_best"] <= metrics["val/loss"] + 1e-9
     assert metrics["val/r2"] > 0.99
 
 
 def test_classification_reports_accuracy(compose_config):
-    metrics = run(compose_config(*tiny("data.task=multiclass", "trainer.max_epochs=5"))).metrics
+    metrics = run_training(
+        compose_config(*tiny("data.task=multiclass", "trainer.max_epochs=5"))
+    ).metrics
     assert metrics["val/acc"] > 0.95 and "val/r2" not in metrics
 
 
 def test_same_seed_same_losses_other_seed_other_losses(compose_config):
     def final_losses(seed: int) -> tuple[float, float]:
         cfg = compose_config(*tiny("trainer.max_epochs=2", f"seed={seed}"))
-        metrics = run(cfg).metrics
+        metrics = run_training(cfg).metrics
         return metrics["train/loss"], metrics["val/loss"]
 
     seed0 = final_losses(0)
@@ -40,13 +42,13 @@ def test_same_seed_same_losses_other_seed_other_losses(compose_config):
 def test_bad_batch_size_fails_before_training(compose_config, bad):
     cfg = compose_config(*tiny(f"batch_size={bad}"))
     with pytest.raises(UserError, match="batch_size must be a positive integer"):
-        run(cfg)
+        run_training(cfg)
 
 
 def test_missing_checkpoint_fails_with_one_sentence(compose_config, tmp_path):
     cfg = compose_config(*tiny(f"ckpt_path={tmp_path}/nope.ckpt"))
     with pytest.raises(UserError, match="is not a file"):
-        run(cfg)
+        run_training(cfg)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +62,7 @@ def test_missing_checkpoint_fails_with_one_sentence(compose_config, tmp_path):
 )
 def test_bad_names_and_values_end_in_one_sentence(compose_config, overrides, message):
     with pytest.raises(UserError, match=message):
-        run(compose_config(*tiny(*overrides)))
+        run_training(compose_config(*tiny(*overrides)))
 
 
 @pytest.mark.parametrize(
@@ -75,7 +77,7 @@ def test_bad_names_and_values_end_in_one_sentence(compose_config, overrides, mes
 )
 def test_steps_per_call_refuses_what_it_cannot_do(compose_config, overrides, message):
     with pytest.raises(UserError, match=message):
-        run(compose_config(*tiny(*overrides)))
+        run_training(compose_config(*tiny(*overrides)))
 
 
 @pytest.mark.parametrize(
@@ -84,11 +86,11 @@ def test_steps_per_call_refuses_what_it_cannot_do(compose_config, overrides, mes
 )
 def test_debug_options_run_the_documented_number_of_steps(compose_config, debug, expected_steps):
     # Without trainer.max_epochs on the command line, which would win over the debug option's.
-    result = run(compose_config("data=tiny", "batch_size=100", *QUIET, f"debug={debug}"))
+    result = run_training(compose_config("data=tiny", "batch_size=100", *QUIET, f"debug={debug}"))
     assert result.trainer.global_step == expected_steps
 
 
 def test_overfitting_one_batch_repeats_the_same_batch(compose_config):
-    result = run(compose_config(*tiny("debug=overfit", "trainer.max_epochs=300",
+    result = run_training(compose_config(*tiny("debug=overfit", "trainer.max_epochs=300",
                                         "optimizer.lr=0.01")))  # fmt: skip
     assert result.metrics["train/loss"] < 2 * NOISE_VARIANCE, "one batch fitted to its noise"

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
 
-from minibatch.cli.train import run  # noqa: E402
+from minibatch.cli.train import run_training  # noqa: E402
 from minibatch.data.streaming.shards import read_spec  # noqa: E402
 from minibatch.examples.nets.regression_network import RegressionNetwork  # noqa: E402
 from tests.conftest import QUIET  # noqa: E402
@@ -21,7 +21,7 @@ def test_cooking_stream_writes_its_shards_and_trains_the_cooking_net(compose_con
              "trainer.max_epochs=8", "optimizer.lr=0.05")  # fmt: skip
     stream = compose_config("data=cooking_stream", f"data.root={root}", *small, *QUIET)
     assert stream.model == compose_config("data=cooking").model, "the same net as data=cooking"
-    result = run(stream)
+    result = run_training(stream)
     spec, rows_per_item = read_spec(root)
     assert (spec.task, spec.input_shape, rows_per_item) == ("regression", (1,), 100)
     assert isinstance(result.model.net, RegressionNetwork)

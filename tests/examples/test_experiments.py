@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.examples.scratch import SGD, DataLoader, cross_entropy
 from minibatch.train import RunResult
@@ -20,7 +20,7 @@ REAL_MNIST = REPO_ROOT / "data" / "mnist.pkl.gz"
 @pytest.fixture
 def run_experiment(compose_config):
     def _run(name: str, *overrides: str) -> RunResult:
-        return run(compose_config(f"experiment={name}", *QUIET, *overrides))
+        return run_training(compose_config(f"experiment={name}", *QUIET, *overrides))
 
     return _run
 

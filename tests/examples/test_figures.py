@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.examples.figures.batch_losses import batch_losses
 from minibatch.examples.figures.landscape import local_minima, loss_curve, nearest_minimum
 from minibatch.examples.figures.loss_curves import loss_curves
@@ -68,7 +68,7 @@ def test_trajectory_holds_the_parameters_after_every_optimizer_step():
 def test_the_image_callback_records_nothing_without_tensorboard(compose_config):
     cfg = compose_config("data=linear", "data.train_size=64", "data.valid_size=32",
                          "trainer.max_epochs=1", *QUIET)  # fmt: skip
-    result = run(cfg)
+    result = run_training(cfg)
     (callback,) = [c for c in result.trainer.callbacks if isinstance(c, LossLandscapeImage)]
     assert not callback.recording and callback.trajectory.values.size == 0
     assert not result.trainer.optimizers[0]._optimizer_step_post_hooks, "no hook left behind"
@@ -80,7 +80,7 @@ def test_the_image_callback_draws_the_run_into_tensorboard(compose_config, data,
     cfg = compose_config(f"data={data}", "data.train_size=100", "data.valid_size=50",
                          "trainer.max_epochs=2", "callbacks=none",
                          "trainer.enable_progress_bar=false")  # fmt: skip
-    result = run(cfg)
+    result = run_training(cfg)
     (callback,) = [c for c in result.trainer.callbacks if isinstance(c, LossLandscapeImage)]
     steps = result.trainer.global_step
     assert callback.trajectory.values.shape[0] == steps + 1

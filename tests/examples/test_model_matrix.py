@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minibatch.cli.train import run
+from minibatch.cli.train import run_training
 from minibatch.errors import UserError
 from minibatch.runs.project_paths import CONFIG_DIR
 
@@ -37,10 +37,10 @@ def test_pair_trains_one_step_or_refuses_clearly(compose_config, offline_data, d
          "sine": "sine", "perceptron": "perceptron", "conv_net": "conv_net"}[model])  # fmt: skip
     if (data, model) in INCOMPATIBLE:
         with pytest.raises(UserError) as error:
-            run(cfg)
+            run_training(cfg)
         assert "use model=" in str(error.value)
         return
-    result = run(cfg)
+    result = run_training(cfg)
     assert result.trainer.global_step == 1
     assert result.metrics["train/loss"] > 0 and "val/loss" in result.metrics
 
@@ -52,6 +52,6 @@ def test_data_alone_picks_its_default_model(compose_config, offline_data, data):
                 "logistic": "perceptron", "mnist": "mlp", "boston": "mlp", "weather": "linear",
                 "csv": "mlp", "sequences": "mlp", "image_folder": "mlp"}  # fmt: skip
     assert cfg.model._target_.split(".")[-2] == expected[data]
-    result = run(compose_config(f"data={data}", *offline_data(data), *FAST))
+    result = run_training(compose_config(f"data={data}", *offline_data(data), *FAST))
     assert result.model.spec.task in {"regression", "binary", "multiclass"}
     assert result.trainer.global_step == 1

@@ -27,7 +27,7 @@ register_configs()
 end_quickly()
 
 
-def run(cfg: DictConfig):
+def run_training(cfg: DictConfig):
     """What `python train.py` runs, in-process: check, resolve `ckpt_path`, train with guards."""
     check_config(cfg)  # before Lightning is imported: a bad value answers at once
     check_steps_per_call(cfg)
@@ -67,7 +67,7 @@ def main(cfg: DictConfig) -> float | None:
     if is_rank_zero():  # DDP: the other ranks run the same job, silently
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     with user_errors_exit(in_a_sweep()), run_outcome(cfg.paths.output_dir):
-        result = run(cfg)
+        result = run_training(cfg)
     if is_rank_zero():
         say(f"[bold]run directory:[/] {cfg.paths.output_dir}")
     return result.metrics.get(cfg.optimized_metric)

@@ -7,6 +7,7 @@ with any LightningModule: they read the Trainer and Lightning's hooks, not the m
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from minibatch.checks.before_training import BeforeTraining
 from minibatch.errors import UserError
 from minibatch.runs.divergence import StopOnDivergence
 from minibatch.runs.finished_run import RecordEarlyStop
-from minibatch.runs.interruption import SaveOnInterrupt
+from minibatch.runs.interruption import SaveOnInterrupt, preemption_signal
 from minibatch.runs.random_state import KeepRandomState
 from minibatch.runs.saved_config import current_choices
 
@@ -36,6 +37,13 @@ class RecordRun(L.Callback):
         checkpoint["run_config"] = self.config
         if self.choices is not None:
             checkpoint["run_choices"] = dict(self.choices)
+
+
+def handled_signals() -> list[signal.Signals]:
+    """The signals the guards handle while fitting."""
+    signals = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
+    preemption = preemption_signal()
+    return signals + ([preemption] if preemption is not None else [])
 
 
 class RunGuards:
@@ -55,7 +63,20 @@ class RunGuards:
 
     @contextmanager
     def fitting(self) -> Iterator[None]:
-        """Turn a signal into `Interrupted`, and Lightning's refusals into one sentence."""
+        """Turn a signal into `Interrupted`, and Lightning's refusals into one sentence; the
+        signal handlers are as they were before, however the fit ends (Lightning puts back
+        the ones it found, the guards' own, when a fit raises)."""
+        handlers = {signum: signal.getsignal(signum) for signum in handled_signals()}
+        try:
+            with self.translating():
+                yield
+        finally:
+            for signum, handler in handlers.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
+
+    @contextmanager
+    def translating(self) -> Iterator[None]:
         try:
             yield
         except (SIGTERMException, SystemExit, KeyboardInterrupt):
