@@ -7,9 +7,10 @@ library object anywhere else).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightning as L
+if TYPE_CHECKING:  # imported by the checks that answer before Lightning is loaded
+    import lightning as L
 
 
 def count_optimizer_step(optimizer: Any, step: Any) -> None:
