@@ -19,6 +19,7 @@ from omegaconf import open_dict
 
 from minibatch.cli.train import run_training as cli_run
 from minibatch.runs.stops import Interrupted
+from minibatch.speed.grouped_steps import GroupedStepsModule
 from minibatch.train import RunResult
 from tests.conftest import compose_train
 
@@ -83,3 +84,21 @@ def interrupted(
 
 def weights(result: RunResult) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for p in result.model.net.parameters()])
+
+
+class SignalsInItsValidation(GroupedStepsModule):
+    """The template's module, sending SIGTERM from its own `on_validation_batch_end` at batch
+    `signal_batch` of the first validation after `signal_step` steps: after every callback's
+    hook, the last moment before Lightning checks for a signal."""
+
+    def __init__(self, *args, signal_step: int, signal_batch: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.signal_step, self.signal_batch, self.sent = signal_step, signal_batch, False
+
+    def on_validation_batch_end(self, outputs, batch, batch_idx: int, dataloader_idx=0) -> None:
+        trainer = self.trainer
+        if trainer.sanity_checking or self.sent or trainer.global_step < self.signal_step:
+            return
+        if batch_idx == self.signal_batch:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)

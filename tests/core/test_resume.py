@@ -14,6 +14,7 @@ import torch
 from minibatch.errors import UserError
 from minibatch.runs.resume import newest_checkpoint
 from minibatch.runs.run_outcome import report_interruption
+from minibatch.runs.stops import Interrupted
 from minibatch.tooling.sweeps import read_scalars
 from minibatch.train import RunResult
 from tests.core.interrupted_runs import interrupted, run, weights
@@ -87,6 +88,23 @@ def test_a_signal_during_validation_stops_after_it_and_resumes_exactly(
     assert set(curves) == set(expected)
     for tag in expected:  # the interrupted validation's metrics once, not twice or never
         assert curves[tag].steps == expected[tag].steps, tag
+        assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
+
+
+def test_a_signal_just_before_lightnings_own_check_waits_for_the_validation_too(tmp_path):
+    """The signal comes after every callback's hook of a validation batch (from the module's
+    own hook), the last moment before Lightning looks for one: it still waits."""
+    reference = run(tmp_path / "straight")
+    module = ("module._target_=tests.core.interrupted_runs.SignalsInItsValidation",
+              "+module.signal_step=100", "+module.signal_batch=20")  # fmt: skip
+    with pytest.raises(Interrupted) as stop:
+        run(tmp_path / "cut", *module)
+    assert stop.value.step == 100, "stopped after the validation, before another step"
+    resumed = run(tmp_path / "cut", f"ckpt_path={newest_checkpoint(tmp_path / 'cut')}")
+    assert resumed.trainer.global_step == reference.trainer.global_step == 200
+    assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
+    curves, expected = read_scalars(tmp_path / "cut"), read_scalars(tmp_path / "straight")
+    for tag in expected:
         assert curves[tag].values == pytest.approx(expected[tag].values, abs=1e-6), tag
 
 

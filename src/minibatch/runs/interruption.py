@@ -137,7 +137,11 @@ class SaveOnInterrupt(L.Callback):
         if self._phase != "training":
             stop_at_once(signum, NOTHING_TRAINED if self._phase == "before" else TRAINING_DONE)
         self.signum = signum
-        request_stop(self.trainer, True)  # what SIGTERM sets
+        if self.trainer.validating:  # held until the validation ends (Lightning's flag too)
+            request_stop(self.trainer, False)
+            self._stop_after_validation = True
+        else:
+            request_stop(self.trainer, True)  # what SIGTERM sets
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         if preempted:
