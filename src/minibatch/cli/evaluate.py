@@ -79,20 +79,26 @@ def check_same_kind_of_data(ckpt_path: Path, trained: object, spec) -> None:
 
 
 def load_model(ckpt_path: Path, checkpoint: Mapping, run_cfg: DictConfig, datamodule):
-    """The trained LightningModule, its net rebuilt for the data and its weights loaded."""
-    from minibatch.build import build_module
+    """The trained LightningModule, rebuilt from the config (the template's: its net for the
+    data's spec) and its weights loaded."""
+    from minibatch.build import build_module, is_lightning_module
     from minibatch.data_spec import describe
 
-    spec = describe(datamodule)
-    check_same_kind_of_data(ckpt_path, checkpoint.get("data_spec"), spec)
-    model = build_module(run_cfg, spec)
+    if is_lightning_module(run_cfg.model):  # a module of your own: built as it was trained
+        model, fits = build_module(run_cfg), f"{run_cfg.model['_target_']}"
+    else:
+        spec = describe(datamodule)
+        check_same_kind_of_data(ckpt_path, checkpoint.get("data_spec"), spec)
+        model = build_module(run_cfg, spec)
+        fits = (
+            f"{type(model.net).__name__} for {spec.input_size} inputs, {spec.output_size} outputs"
+        )
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
         raise UserError(
-            f"{ckpt_path} does not fit this data and model ({type(model.net).__name__} for "
-            f"{spec.input_size} inputs and {spec.output_size} outputs): evaluate it on the "
-            f"data it was trained on ({str(error).splitlines()[0]})."
+            f"{ckpt_path} does not fit this data and model ({fits}): evaluate it on the data "
+            f"it was trained on ({str(error).splitlines()[0]})."
         ) from None
     return model.eval()
 
@@ -153,10 +159,9 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         }  # fmt: skip
         print_metrics(ckpt_path, cfg.split, metrics)
     if cfg.predict_path:
-        # Predictions and targets in the data's own units, not standardised ones.
-        predictions = torch.cat(trainer.predict(model, dataloaders=loader)).float().cpu()
-        targets = None if cfg.input_path else loader_targets(loader, model)
-        write_predictions(Path(cfg.predict_path), predictions, targets, model.task.name)
+        write_predictions(
+            Path(cfg.predict_path), *predicted(trainer, model, loader, cfg.input_path)
+        )
         say(f"[bold]predictions:[/] {cfg.predict_path}")
     return metrics
 
@@ -172,10 +177,32 @@ def evaluation_loader(datamodule, split: str):
     return datamodule.val_dataloader() if split == "valid" else datamodule.test_dataloader()
 
 
-def loader_targets(loader, model) -> torch.Tensor:
-    """Every target of the loader, in its order and in the data's own units."""
-    targets = torch.cat([batch[1].reshape(len(batch[1]), -1) for batch in loader]).float()
-    return model.spec.unscale(targets) if model.task.name == "regression" else targets
+def predicted(trainer, model, loader, input_path: str | None) -> tuple:
+    """(predictions, targets or None, their columns' task) for every example of the loader.
+
+    The template's module predicts values in the data's own units or class probabilities;
+    a module of your own gives what its `predict_step` returns, one row per example.
+    """
+    from lightning import LightningModule
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    from minibatch.module import TaskModule
+
+    template = isinstance(model, TaskModule)
+    if not template and not is_overridden("predict_step", model, LightningModule):
+        raise UserError(
+            f"predict_path= writes what the module's predict_step returns, and "
+            f"{type(model).__name__} has none: give it a predict_step that returns one row "
+            "of predictions per example (a tensor of shape [batch, k])."
+        )
+    rows = [torch.as_tensor(out) for out in trainer.predict(model, dataloaders=loader)]
+    predictions = torch.cat([r.reshape(len(r), -1) for r in rows]).float().cpu()
+    targets = None
+    if not input_path:
+        targets = torch.cat([batch[1].reshape(len(batch[1]), -1) for batch in loader]).float()
+    if template and targets is not None and model.task.name == "regression":
+        targets = model.spec.unscale(targets)  # in the data's own units
+    return predictions, targets, model.task.name if template else "regression"
 
 
 def print_metrics(ckpt_path: Path, split: str, metrics: dict[str, float]) -> None:

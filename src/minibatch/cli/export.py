@@ -56,14 +56,28 @@ class Predictor(nn.Module):
 
 
 def predictor_of(model, datamodule):
-    """(the trained model's predictor in eval mode, an example input batch)."""
-    if model.spec.input_kind == "tokens":
+    """(the trained model's predictor in eval mode, an example input batch): the template's
+    net with what its predict_step adds; a module of your own, its `forward` as it is."""
+    from minibatch.module import TaskModule
+
+    example = next(iter(evaluation_loader(datamodule, "valid")))[0]
+    if not isinstance(example, torch.Tensor) or example.is_floating_point() is False:
         raise UserError(
-            f"{type(datamodule).__name__} feeds token sequences; only nets of feature vectors "
-            "or images can be exported."
+            f"{type(datamodule).__name__} feeds token sequences (or other than a tensor of "
+            "numbers); only models of feature vectors or images can be exported."
         )
-    example = next(iter(evaluation_loader(datamodule, "valid")))[0].float().cpu()
-    return Predictor(model.net, model).eval().cpu(), example
+    example = example.float().cpu()
+    if isinstance(model, TaskModule):
+        return Predictor(model.net, model).eval().cpu(), example
+    try:
+        with torch.no_grad():
+            model.cpu().eval()(example)
+    except NotImplementedError:
+        raise UserError(
+            f"export writes the module's forward, and {type(model).__name__} has none: give it "
+            "a forward(x) that returns the predictions for a batch of inputs."
+        ) from None
+    return model, example
 
 
 def export_onnx(predictor: nn.Module, example: torch.Tensor, path: Path, opset: int | None):
