@@ -48,6 +48,10 @@ class SignalAt(L.Callback):
         """After every optimizer step, grouped or not (task_module.py)."""
         self.send_if(trainer.global_step)
 
+    def on_train_batch_end(self, trainer: L.Trainer, module, outputs, batch, index) -> None:
+        """After a step of a LightningModule of your own (the template's module: above)."""
+        self.send_if(trainer.global_step)
+
     def on_train_end(self, trainer: L.Trainer, module: L.LightningModule) -> None:
         self.send_if(AFTER_TRAINING)
 

@@ -42,7 +42,8 @@ def test_the_section_has_an_example_for_each_way_in():
     assert any(n.startswith("configs/data/") for n in names)
     assert any(n.startswith("configs/model/") for n in names)
     assert any(n.startswith("configs/experiment/") for n in names)
-    assert len(COMMAND.findall(SECTION.group(1))) >= 4
+    assert "(L.LightningModule)" in SECTION.group(1), "a LightningModule of your own"
+    assert len(COMMAND.findall(SECTION.group(1))) >= 5
 
 
 COMMANDS = COMMAND.findall(SECTION.group(1))

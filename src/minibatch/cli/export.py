@@ -21,6 +21,7 @@ from pathlib import Path
 import hydra
 import torch
 from omegaconf import DictConfig
+from lightning import LightningModule
 from torch import nn
 
 from minibatch.checks.config_checks import POSITIVE_INT, check_ranges, optional
@@ -101,7 +102,10 @@ def export_onnx(predictor: nn.Module, example: torch.Tensor, path: Path, opset: 
 
 
 def export_torchscript(predictor: nn.Module, example: torch.Tensor, path: Path) -> None:
-    traced = torch.jit.trace(predictor, example)
+    if isinstance(predictor, LightningModule):  # a module of yours: Lightning's own tracing
+        traced = predictor.to_torchscript(method="trace", example_inputs=example)
+    else:
+        traced = torch.jit.trace(predictor, example)
     traced.save(str(path))
 
 
