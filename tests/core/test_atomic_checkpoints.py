@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from minibatch import atomic_checkpoints
 from minibatch.build import build_trainer
 from minibatch.checks.library_errors import WriteFailed
+from minibatch.runs import atomic_checkpoints
 from minibatch.runs.atomic_checkpoints import AtomicCheckpointIO
 from tests.core.interrupted_runs import interrupted
 

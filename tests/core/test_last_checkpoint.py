@@ -13,9 +13,10 @@ import pytest
 import torch
 from omegaconf import open_dict
 
-from minibatch.errors import Diverged, Interrupted, UserError
-from minibatch.runs.guards import checkpoint_to_resume
-from minibatch.train import train
+from minibatch.cli.train import run_training
+from minibatch.errors import UserError
+from minibatch.runs.resume import checkpoint_to_resume
+from minibatch.runs.stops import Diverged, Interrupted
 from tests.conftest import tiny
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -35,7 +36,7 @@ def run_in(folder: Path, compose_config, *overrides: str):
     with open_dict(cfg):
         cfg.paths.output_dir = str(folder)
         cfg.paths.log_dir = str(folder.parents[2])
-    return train(cfg)
+    return run_training(cfg)
 
 
 def resume_config(compose_config, folder: Path, ckpt_path: str, *overrides: str):
@@ -102,7 +103,7 @@ def test_a_finished_run_is_refused_and_a_larger_max_epochs_continues_it(compose_
     assert checkpoint_to_resume(cfg) == last
     with open_dict(cfg):
         cfg.paths.output_dir = str(folder)
-    assert train(cfg).trainer.current_epoch == 5
+    assert run_training(cfg).trainer.current_epoch == 5
     assert epoch_of(last) == 4
 
 
@@ -126,7 +127,7 @@ def test_an_early_stopped_run_is_finished_unless_resumed_without_early_stopping(
     assert checkpoint_to_resume(cfg) == last
     with open_dict(cfg):
         cfg.paths.output_dir = str(folder)
-    assert train(cfg).trainer.current_epoch == 5
+    assert run_training(cfg).trainer.current_epoch == 5
     assert torch.load(last, weights_only=True)["stopped_early"] is False
 
 
@@ -142,7 +143,7 @@ def test_a_checkpoint_folder_removed_during_the_run_stops_it_in_one_sentence(com
     remove = f"+callbacks.rm._target_={__name__}.RemoveCheckpoints"
     cfg = compose_config(*tiny("callbacks=default", remove))
     with pytest.raises(UserError) as stopped:  # WriteFailed: the run folder is kept, marked FAILED
-        train(cfg)
+        run_training(cfg)
     message = str(stopped.value)
     folder = Path(cfg.paths.output_dir) / "checkpoints"
     assert message.startswith(f"could not write the checkpoint {folder}/"), message

@@ -139,3 +139,17 @@ def test_a_loader_that_cannot_resume_mid_epoch_resumes_from_the_epoch_boundary(t
     # The shuffle of a stock DataLoader and the dropout masks come from torch's generator.
     assert torch.allclose(weights(resumed), weights(reference), rtol=0, atol=1e-6)
     assert resumed.metrics["train/loss"] == pytest.approx(reference.metrics["train/loss"], abs=1e-6)
+
+
+def test_a_resumed_part_gets_an_event_file_that_sorts_after_the_part_it_continues(tmp_path):
+    """TensorBoard reads a folder's event files in name order, the second they were made first
+    in the name: a resume within the same second waits for the next one."""
+    import time
+
+    from minibatch.runs.resume import after_the_newest_event_file
+
+    (tmp_path / "tensorboard").mkdir()
+    now = int(time.time())
+    (tmp_path / "tensorboard" / f"events.out.tfevents.{now}.host.1.9").write_bytes(b"")
+    after_the_newest_event_file(tmp_path)
+    assert int(time.time()) > now

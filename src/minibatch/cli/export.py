@@ -20,8 +20,8 @@ from pathlib import Path
 
 import hydra
 import torch
-from omegaconf import DictConfig
 from lightning import LightningModule
+from omegaconf import DictConfig
 from torch import nn
 
 from minibatch.checks.config_checks import POSITIVE_INT, check_ranges, optional

@@ -7,6 +7,8 @@ displays attach as callbacks; after it, run_outcome.py reports how it ended.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -17,7 +19,7 @@ from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
 from minibatch.display.config_tree import print_config_tree
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.ranks import is_rank_zero
-from minibatch.runs.resume import checkpoint_to_resume
+from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_resume
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses
 from minibatch.speed.group_size import check_steps_per_call
@@ -35,6 +37,8 @@ def run_training(cfg: DictConfig):
     checkpoint = checkpoint_to_resume(cfg)  # ckpt_path=last: the newest run's checkpoint
     with open_dict(cfg):
         cfg.ckpt_path = None if checkpoint is None else str(checkpoint)
+    if checkpoint is not None:  # its TensorBoard part must sort after the one it continues
+        after_the_newest_event_file(Path(cfg.paths.output_dir))
     quiet_known_noise()
     check_entries(cfg)  # each entry's options against what it builds
     from minibatch.display.hparams import HparamsRow, run_hparams

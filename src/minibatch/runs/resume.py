@@ -211,3 +211,14 @@ def resume_command(checkpoint: Path | None) -> str:
     resume = [f"ckpt_path={checkpoint}"] if checkpoint is not None else []
     return shlex.join(["python", program, *args, *resume] if program.endswith(".py")
                       else [program, *args, *resume])  # fmt: skip
+
+
+def after_the_newest_event_file(run: Path) -> None:
+    """Wait, when needed, until the clock's second is past that of the run's newest TensorBoard
+    event file. TensorBoard reads a folder's event files in name order, and the name starts
+    with the second the file was made: a resumed part made in the same second could sort
+    before the part it continues, and its curves would be read backwards."""
+    stamps = [int(p.name.split(".")[3]) for p in run.glob("tensorboard/events.out.tfevents.*")
+              if p.name.split(".")[3].isdigit()]  # fmt: skip
+    while stamps and time.time() < max(stamps) + 1:
+        time.sleep(0.05)
