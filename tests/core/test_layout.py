@@ -74,10 +74,11 @@ def test_the_top_of_the_package_holds_the_training_path_alone():
     folders = {
         path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"
     }
-    assert folders == {"nets", *(wing for wing in RANKS if wing != "core")}
+    wings = {wing for wing in RANKS if wing != "core"}
+    assert folders in ({"nets", *wings}, {"nets", *wings} - {"examples"}), "examples: removable"
 
 
-@pytest.mark.parametrize("wing", [w for w in RANKS if w != "core"])
+@pytest.mark.parametrize("wing", [w for w in RANKS if (PACKAGE / w).is_dir()])
 def test_each_wing_says_what_it_is_for_in_a_few_lines(wing):
     init = PACKAGE / wing / "__init__.py"
     docstring = ast.get_docstring(ast.parse(init.read_text()))
