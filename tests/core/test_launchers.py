@@ -64,7 +64,7 @@ def test_submitit_local_runs_each_job_in_its_own_process(tmp_path):
     jobs = [j for j in (folder / ".submitit").iterdir() if j.name.isdigit()]  # job = pid
     assert len(jobs) == 2, "submitit started two jobs"
     for job in jobs:
-        assert list(job.glob("*_result.pkl")), "the job ran and returned"
+        assert len(list(job.glob("*_result.pkl"))) == 1, "the job ran and returned"
         assert "run directory" in "".join(p.read_text() for p in job.glob("*.err"))
 
 

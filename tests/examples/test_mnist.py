@@ -170,7 +170,7 @@ def test_offline_without_files_says_what_to_do(tmp_path):
     assert f"put mnist.pkl.gz (sha256 {PICKLE_SHA256}) in {tmp_path}/" in message
     assert "four IDX files (train-images-idx3-ubyte.gz" in message
     assert f"{tmp_path}/mnist/" in message
-    assert not (tmp_path / "mnist").exists() or not any((tmp_path / "mnist").iterdir())
+    assert list(tmp_path.iterdir()) == [], "nothing written: no folder, no partial file"
 
 
 def write_pickle(path: Path) -> None:
