@@ -17,10 +17,11 @@ from omegaconf import OmegaConf
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.tooling.sweep_summary import KILLED
 from minibatch.tooling.sweeps import read_scalars
+from tests import needs
 from tests.conftest import QUIET, REPO_ROOT, SEARCH_PATH
 
-pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason='pip install -e ".[scale]"')
-pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason='pip install -e ".[scale]"')
+needs.extra("hydra_plugins.hydra_submitit_launcher", 'pip install -e ".[scale]"')
+needs.extra("hydra_plugins.hydra_joblib_launcher", 'pip install -e ".[scale]"')
 
 TINY = ["data=tiny", "data.train_size=2000", "trainer.max_epochs=1", *QUIET]
 

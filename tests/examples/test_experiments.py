@@ -8,13 +8,12 @@ from minibatch.cli.train import run_training
 from minibatch.examples.measures import decision_boundary, split_accuracy, split_loss
 from minibatch.examples.scratch import SGD, DataLoader, cross_entropy
 from minibatch.train import RunResult
-from tests.conftest import REPO_ROOT
+from tests.examples.real_mnist import need_real_mnist
 
 pytestmark = pytest.mark.slow
 
 QUIET = ["logger=none", "callbacks=none", "trainer.enable_progress_bar=false",
          "trainer.enable_model_summary=false", "trainer.enable_checkpointing=false"]  # fmt: skip
-REAL_MNIST = REPO_ROOT / "data" / "mnist.pkl.gz"
 
 
 @pytest.fixture
@@ -48,10 +47,10 @@ def test_perceptron_finds_the_boundary_at_one(run_experiment, name, overrides):
     assert accuracy >= 0.85, accuracy
 
 
-@pytest.mark.skipif(not REAL_MNIST.is_file(), reason=f"real MNIST not in {REAL_MNIST}")
 def test_mnist_mlp_reaches_96_5_percent_in_3_epochs_with_library_or_scratch_pieces(
     run_experiment,
 ):
+    need_real_mnist()
     metrics = run_experiment("mnist").metrics
     assert metrics["val/acc"] >= 0.965, metrics
     scratch = run_experiment("mnist_scratch")
