@@ -19,8 +19,8 @@ from typing import Any
 import torch
 
 from minibatch.errors import UserError
+from minibatch.tasks import get_task
 
-TASKS = ("regression", "binary", "multiclass")
 INPUT_KINDS = ("features", "tokens", "images")
 # The token id that pads sequences of different lengths (nets ignore it).
 PAD = 0
@@ -53,8 +53,7 @@ class DataSpec:
     target_std: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise UserError(f"unknown task {self.task!r}: use one of {', '.join(TASKS)}.")
+        get_task(self.task)  # a name of the task table, or one sentence listing them
         if self.input_kind not in INPUT_KINDS:
             raise UserError(
                 f"unknown input kind {self.input_kind!r}: use one of {', '.join(INPUT_KINDS)}."

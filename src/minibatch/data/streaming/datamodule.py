@@ -27,7 +27,8 @@ import lightning as L
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import check_value
+from minibatch.data import loader_options
 from minibatch.data.streaming.shards import read_spec, shards_written
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
@@ -64,11 +65,12 @@ class StreamingDataModule(L.LightningDataModule):
             import litdata  # noqa: F401
         except ImportError:
             raise UserError(f"streaming data needs LitData: {INSTALL}") from None
-        check_positive_int("batch_size", batch_size)
+        check_value("data.batch_size", batch_size)
         self.root, self.writer = Path(root), writer
-        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size or batch_size
-        self.shuffle, self.num_workers = shuffle, num_workers
-        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.batch_size = batch_size
+        self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
+        self.shuffle, self.num_workers = shuffle, loader_options.workers(num_workers)
+        self.seed = loader_options.order_seed(seed)
         self.spec: DataSpec | None = None
 
     def prepare_data(self) -> None:
@@ -83,7 +85,10 @@ class StreamingDataModule(L.LightningDataModule):
         from litdata import StreamingDataset
 
         self.spec, self.rows_per_item = read_spec(self.root)
-        for name, size in (("batch_size", self.batch_size), ("eval", self.eval_batch_size)):
+        for name, size in (
+            ("batch_size", self.batch_size),
+            ("eval_batch_size", self.eval_batch_size),
+        ):
             if size % self.rows_per_item:
                 raise UserError(f"{name}={size} must be a multiple of the {self.rows_per_item} "
                                 f"rows each shard item of {self.root} holds.")  # fmt: skip

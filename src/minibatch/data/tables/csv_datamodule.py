@@ -21,14 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_choice
+from minibatch.checks.config_checks import check_choice, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.data.tables.table_file import Table, is_number, read_table
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
-
-TASKS = ("regression", "binary", "multiclass")
+from minibatch.tasks import TASKS
 
 
 class CsvDataModule(InMemoryDataModule):
@@ -70,9 +69,8 @@ class CsvDataModule(InMemoryDataModule):
         if path is None or target is None:
             raise UserError("data=csv needs a file and a column: data.path=my.csv data.target=y.")
         if task is not None:
-            check_choice("data.task", task, TASKS)
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+            check_choice("data.task", task, tuple(TASKS))
+        check_value("data.valid_fraction", valid_fraction)
         self.path, self.target = Path(path), target
         self.features, self.drop_columns = features, list(drop_columns or [])
         self.requested_task, self.valid_fraction, self.split_seed = task, valid_fraction, split_seed

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
@@ -139,7 +139,7 @@ class MnistDataModule(InMemoryDataModule):
         **loader_options,
     ) -> None:
         super().__init__(**loader_options)
-        check_positive_int("data.valid_size", valid_size)
+        check_value("data.valid_size", valid_size, POSITIVE_INT)
         self.data_dir, self.path = Path(data_dir), Path(path) if path else None
         self.mirrors = list(mirrors or MIRRORS)
         for mirror in self.mirrors:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
@@ -74,10 +74,9 @@ class WeatherDataModule(InMemoryDataModule):
         **loader_options,
     ) -> None:
         super().__init__(**loader_options)
-        check_positive_int("data.past_days", past_days)
+        check_value("data.past_days", past_days, POSITIVE_INT)
         check_https(api_url)
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+        check_value("data.valid_fraction", valid_fraction)
         self.latitude, self.longitude, self.past_days = latitude, longitude, past_days
         self.url = forecast_url(api_url, latitude, longitude, past_days)
         self.refresh, self.valid_fraction = refresh, valid_fraction
