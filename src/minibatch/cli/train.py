@@ -12,13 +12,13 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from minibatch.adapters.ranks import is_rank_zero
 from minibatch.checks.config_checks import check_config, check_entries
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
 from minibatch.display.config_tree import print_config_tree
 from minibatch.runs.project_paths import CONFIG_DIR
-from minibatch.runs.ranks import is_rank_zero
 from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_resume
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses

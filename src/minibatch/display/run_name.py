@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.checks.plain_names import plain_characters
+
 # Command-line keys (or their prefixes) that change where and how a run is shown, not what
 # it trains: they would only make the name longer (and the HPARAMS row wider).
 DISPLAY_KEYS = ("paths", "hydra", "logger", "callbacks", "ckpt_path", "tags", "task_name",
@@ -41,7 +43,7 @@ def override_part(override: str) -> str | None:
 
 def safe(text: str) -> str:
     """Only characters that every file system and shell takes without quoting."""
-    return re.sub(r"[^A-Za-z0-9._+-]+", "", text.replace(",", "+"))
+    return plain_characters(text.replace(",", "+"))
 
 
 def run_name(data: str | None, model: str | None, batch_size: object,

@@ -33,6 +33,7 @@ from lightning.pytorch.utilities.combined_loader import CombinedLoader
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from minibatch.adapters.private_api import request_stop
+from minibatch.runs.resume import limit_reached
 from minibatch.runs.stop_signals import (
     NOTHING_TRAINED,
     TRAINING_DONE,
@@ -65,10 +66,8 @@ def training_finished(trainer: L.Trainer) -> bool:
     """Whether fitting had nothing left to do: `max_steps` taken, or the last epoch ended
     (Lightning checks a signal once more after an epoch's end, the last one's too)."""
     loop = trainer.fit_loop
-    steps_done = loop.max_steps not in (-1, None) and trainer.global_step >= loop.max_steps
-    epochs = loop.max_epochs
-    epochs_done = epochs not in (-1, None) and loop.epoch_progress.current.completed >= epochs
-    return steps_done or epochs_done
+    epochs = loop.epoch_progress.current.completed
+    return limit_reached(trainer.global_step, epochs, loop.max_steps, loop.max_epochs) is not None
 
 
 class SaveOnInterrupt(L.Callback):

@@ -36,13 +36,11 @@ from minibatch.runs.run_dir import new_run_id
 def progress(checkpoint: Path) -> tuple[int, bool]:
     """(global step, whether it continues exactly) of a checkpoint file, read without its
     tensors (memory-mapped); a file that cannot be read counts as step -1."""
-    import torch
-
-    from minibatch.runs.checkpoint_file import UNREADABLE
+    from minibatch.runs.checkpoint_file import read_checkpoint
 
     try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
-    except UNREADABLE:  # never preferred; resuming from it names the problem
+        saved = read_checkpoint(checkpoint, mmap=True)
+    except UserError:  # never preferred; resuming from it names the problem
         return -1, False
     if not isinstance(saved, dict):
         return -1, False
@@ -142,22 +140,31 @@ def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
     return checkpoint
 
 
+def limit_reached(steps: int, epochs: int, max_steps: object, max_epochs: object) -> str | None:
+    """The trainer limit ("max_steps" or "max_epochs") a run with `steps` taken and `epochs`
+    finished has reached, as Lightning's fit loop counts them (-1: no limit), else None."""
+    if isinstance(max_steps, int) and max_steps != -1 and steps >= max_steps:
+        return "max_steps"
+    if isinstance(max_epochs, int) and max_epochs != -1 and epochs >= max_epochs:
+        return "max_epochs"
+    return None
+
+
 def refuse_finished(path: Path, contents: dict, cfg: DictConfig) -> None:
-    """A checkpoint of a finished run (its `max_epochs` or `max_steps` reached, or early
-    stopping ended it) would resume into no training at all and exit 0: say so instead, and
-    how to train it further (a value that is not a number is config_checks.py's)."""
+    """A checkpoint of a finished run (a trainer limit reached, or early stopping ended it)
+    would resume into no training at all and exit 0: say so instead, and how to train on."""
     trainer = cfg.trainer
     max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
     steps = contents.get("global_step", 0)
-    by_steps = isinstance(max_steps, int) and max_steps != -1
-    if by_steps and steps >= max_steps:
+    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
+    limit = limit_reached(steps, done, max_steps, max_epochs)
+    if limit == "max_steps":
         raise UserError(
             f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
             "larger trainer.max_steps to train on."
         )
-    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
-    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
+    if limit == "max_epochs":
         raise UserError(
             f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}, so its "
             "run is finished: give a larger trainer.max_epochs (for example "

@@ -10,7 +10,6 @@ No path, URL, hash, data option, `paths.*`, `hydra.*` or `_target_` is ever take
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.checks.option_types import HYDRA_KEYS
+from minibatch.checks.plain_names import is_plain_name
 from minibatch.errors import UserError
 
-CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
-PLAIN_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 SCALARS = (bool, int, float, str)
 
 
@@ -47,7 +46,7 @@ class RunDescription:
 
 
 def plain_name(ckpt_path: Path, group: str, name: object) -> str:
-    if not (isinstance(name, str) and PLAIN_NAME.match(name)):
+    if not is_plain_name(name):
         raise UserError(
             f"{ckpt_path} names {group}={str(name)[:60]!r}, which is not a plain option name "
             f"of configs/{group}/: a checkpoint is data, and this one is refused."
@@ -114,8 +113,8 @@ def checked_options(
 
     The code keys (`_target_`...) are the shipped config's alone: a recorded one is ignored.
     """
-    given = {k: v for k, v in recorded.items() if k not in CODE_KEYS}
-    keys = {k for k in shipped if k not in CODE_KEYS}
+    given = {k: v for k, v in recorded.items() if k not in HYDRA_KEYS}
+    keys = {k for k in shipped if k not in HYDRA_KEYS}
     if set(given) != keys:
         odd = sorted(map(str, set(given) ^ keys))
         raise UserError(

@@ -35,8 +35,8 @@ from omegaconf import DictConfig, OmegaConf
 from rich.markup import escape
 from rich.table import Table
 
+from minibatch.adapters.ranks import is_rank_zero
 from minibatch.checks.one_sentence import JobFailed, console, say
-from minibatch.runs.ranks import is_rank_zero
 from minibatch.runs.run_outcome import mark_failed
 
 SUMMARY = "sweep_summary.yaml"
