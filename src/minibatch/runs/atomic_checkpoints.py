@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from minibatch.checks.library_errors import WRITE_ERRNOS, WriteFailed, write_failed
 
-PARTIAL = ".partial"  # a hidden `.<name>.partial` beside the checkpoint while it is written
+PARTIAL = ".partial"  # a hidden `.<name>.<id>.partial` beside the file while it is written
 
 
 def partial_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}{PARTIAL}")
+    """A hidden file beside `path`, its own for each write (two writers never share one)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}{PARTIAL}")
 
 
 def remove_partials(folder: Path) -> None:
@@ -31,9 +33,9 @@ def remove_partials(folder: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def write_file(path: Path, data: memoryview) -> None:
-    """Write `data` to `path` and wait until the disk holds it."""
-    with open(path, "wb") as file:
+def write_file(path: Path, data: memoryview | bytes) -> None:
+    """Write `data` to the new file `path` and wait until the disk holds it."""
+    with open(path, "xb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
@@ -49,7 +51,7 @@ def sync_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
-def write_atomically(path: Path, data: memoryview) -> None:
+def write_atomically(path: Path, data: memoryview | bytes) -> None:
     """Replace `path` by `data` in one step: written to a hidden file beside it, then renamed."""
     partial = partial_path(path)
     try:

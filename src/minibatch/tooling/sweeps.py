@@ -20,11 +20,10 @@ from pathlib import Path
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
 
 from minibatch.errors import UserError
 
-EVENT_FILES = "events.out.tfevents.*"
 # Scalars that are bookkeeping, not results.
 NOT_METRICS = ("epoch", "hp_metric")
 
@@ -42,18 +41,14 @@ class Series:
 
 
 def read_scalars(run_dir: str | Path) -> dict[str, Series]:
-    """Every scalar in the TensorBoard event files under `run_dir`, read by TensorBoard.
-
-    Event files may sit in any subfolder (`tensorboard/`, a logger's version folder); a
-    resumed run's several files in one folder are read in order, as TensorBoard does.
-    """
-    folders = sorted({path.parent for path in Path(run_dir).rglob(EVENT_FILES)})
+    """Every scalar in the TensorBoard event files under `run_dir`, in any subfolder
+    (`tensorboard/`, a logger's version folder), read by TensorBoard's own multiplexer."""
+    events = EventMultiplexer(size_guidance={"scalars": 0})
+    events.AddRunsFromDirectory(str(run_dir)).Reload()
     scalars: dict[str, Series] = {}
-    for folder in folders:
-        events = EventAccumulator(str(folder), size_guidance={"scalars": 0})
-        events.Reload()
-        for tag in events.Tags()["scalars"]:
-            points = events.Scalars(tag)
+    for run, tags in sorted(events.Runs().items()):
+        for tag in tags["scalars"]:
+            points = events.Scalars(run, tag)
             scalars[tag] = Series(tuple(p.step for p in points), tuple(p.value for p in points))
     return scalars
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from minibatch.errors import UserError
+from minibatch.runs.atomic_checkpoints import write_atomically
 
 USER_AGENT = "minibatch-template/0.1 (+https://pytorch.org)"
 
@@ -61,19 +60,10 @@ def fetch(url: str, timeout: float = 30.0) -> bytes:
     return body
 
 
-def write_atomically(destination: Path, data: bytes) -> None:
-    """Write to a temporary file beside `destination`, then rename: readers never see half."""
+def save_file(destination: Path, data: bytes) -> None:
+    """Write `data` whole into `destination` (its folder made): readers never see half."""
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(destination, data)
 
 
 def unchanged(data: bytes) -> bytes:
@@ -104,7 +94,7 @@ def download(
         if actual != sha256:
             failures.append(f"{url}: sha256 {actual} is not the expected {sha256}")
             continue
-        write_atomically(destination, data)
+        save_file(destination, data)
         return destination
     raise UserError(
         f"could not download {destination.name} ({'; '.join(failures)}): put the file in "

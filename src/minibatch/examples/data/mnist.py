@@ -36,7 +36,7 @@ from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
-from minibatch.examples.data.download import check_https, download, write_atomically
+from minibatch.examples.data.download import check_https, download, save_file
 
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -115,7 +115,7 @@ def as_tensors(images: torch.Tensor, labels: torch.Tensor) -> TensorPairDataset:
 def save_splits(path: Path, splits: Splits) -> None:
     buffer = io.BytesIO()
     torch.save({name: {"images": x, "labels": y} for name, (x, y) in splits.items()}, buffer)
-    write_atomically(path, buffer.getvalue())
+    save_file(path, buffer.getvalue())
 
 
 def load_splits(path: Path) -> Splits:

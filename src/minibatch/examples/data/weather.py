@@ -23,7 +23,7 @@ from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
-from minibatch.examples.data.download import check_https, fetch, write_atomically
+from minibatch.examples.data.download import check_https, fetch, save_file
 
 API_URL = "https://api.open-meteo.com/v1/forecast"
 INPUTS = ("temperature_2m_mean", "wind_speed_10m_mean")
@@ -98,7 +98,7 @@ class WeatherDataModule(InMemoryDataModule):
                 f"cannot get the weather from {self.url} ({error}) and there is no cached copy: "
                 f"run once with network access, or save the API's JSON answer as {self.cache}."
             ) from None
-        write_atomically(self.cache, body)
+        save_file(self.cache, body)
 
     def build_splits(self) -> dict[str, TensorPairDataset]:
         try:
