@@ -1,13 +1,7 @@
 """What a DataModule tells the model about its data: the one handoff from data to model.
 
-A DataModule is prepared and set up the Lightning way (download in `prepare_data`, splits
-in `setup`), then describes itself with a `DataSpec` in its `spec` attribute. Building the
-net, the loss and the metrics reads this object and nothing else, so any
-LightningDataModule that sets `self.spec` in `setup` trains through `train.py`:
-
-    def setup(self, stage=None):
-        self.train_set, self.valid_set = ...
-        self.spec = DataSpec(task="multiclass", input_shape=(784,), num_classes=10)
+Building the net, the loss and the metrics reads this object and nothing else, so any
+LightningDataModule that sets `self.spec = DataSpec(...)` in `setup` trains through train.py.
 """
 
 from __future__ import annotations

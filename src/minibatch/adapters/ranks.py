@@ -1,8 +1,7 @@
-"""Which process of a distributed run this is, known before Lightning is imported.
+"""Which process of a distributed run this is, read from the launchers' environment variables.
 
-DDP runs one copy of `train.py` per rank; lines meant for the user (the run directory)
-are printed by rank 0 alone. The launchers say the rank in the environment: Lightning's
-own (`LOCAL_RANK`, `NODE_RANK`), torchrun (`RANK`) and SLURM (`SLURM_PROCID`).
+Lightning's own reader of them (`_get_rank`) is private and needs Lightning imported, which
+takes seconds: the run folder and the console lines are decided before that, by rank 0 alone.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """The data evaluate and export use: the command line's, never the checkpoint's.
 
-By default, the shipped options of the data group the checkpoint names; `data=<name>` and
-`data.<key>=<value>` on the command line change them. A checkpoint trained with data options
-that differ from those (a csv's `data.path=x.csv data.target=y`) is refused in one sentence
-that lists them: its values are shown as text, for the user to give, and never applied.
+A checkpoint is data: its data options are shown as text for the user to give, never applied.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """`python train.py ...`: the command line around `minibatch.train.train`.
 
-Before the run the config's values and the checkpoint to resume are checked (one sentence
-each, before Lightning is imported); during it the guards of runs/guards.py and the
-displays attach as callbacks; after it, run_outcome.py reports how it ended.
+Checks before the run (before Lightning is imported), the guards of runs/guards.py and the
+displays as callbacks during it, and run_outcome.py's report of how it ended.
 """
 
 from __future__ import annotations

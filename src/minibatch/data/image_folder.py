@@ -1,13 +1,7 @@
-"""Your own images: one subfolder per class, PNG or JPEG files, `data=image_folder`.
+"""Your own images: one subfolder per class of PNG or JPEG files, `data=image_folder`.
 
-Written as Lightning's documentation writes a DataModule, with no base class of ours: a
-plain `Dataset` that opens one file per item (Pillow; torchvision does not install beside
-the CPU build of torch), stock `DataLoader`s, a split in `setup`, and the `DataSpec` that
-tells the model what it gets. Use it as the pattern for any data a `Dataset` serves:
-
-    my_images/
-      cat/ 001.png 002.png ...
-      dog/ 001.png ...
+Lightning's documented DataModule with no base class of ours, the pattern for any `Dataset`;
+Pillow reads the files (torchvision would replace a CPU build of torch).
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """The composed config as a rich tree, printed at the start of a run (`print_config=false`: off).
 
-One branch per top-level group (data, model, trainer, ...), its YAML resolved, so what you
-read is what the run uses; single keys (seed, batch_size, ...) come first in one branch.
-The same config is saved, unresolved, in `<run>/.hydra/config.yaml`.
+Resolved, so what you read is what the run uses; `<run>/.hydra/config.yaml` keeps it unresolved.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """A run's name says what ran: `mnist-mlp-bs50`, plus what the command line changed.
 
-A timestamp and a random id keep run folders unique and sorted, but in TensorBoard's run
-list and HPARAMS table they make every run look alike. The configs put this name in the
-folder (`${run_name:}` in configs/hydra/default.yaml) and in the HPARAMS table, so the run
-list reads `..._mnist-mlp-bs50_ab12cd/` and a sweep job `0_cooking-regression-bs1000/`.
-
-The name is the dataset, the model and the batch size, then one short part per other key
-set on the command line (in a sweep: the values it sweeps): a number with its key (`-lr0.1`,
-`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is
-trained (paths, logging, progress bar) are left out.
+Hydra's `hydra.job.override_dirname` joins every override as typed (`optimizer.lr=0.1,...`):
+too long and too alike for TensorBoard's run list and HPARAMS table.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""Every checkpoint is written whole or not at all, beside the one it replaces.
+"""Every checkpoint (and downloaded file) is written whole or not at all, beside what it replaces.
 
-A kill at any moment leaves the previous checkpoint or the new one, never a partial one, and
-nothing outside the checkpoint folder; a checkpoint that cannot be written (a full disk, a
-file-size limit, a removed folder) stops the run in one sentence instead of being skipped.
+A kill at any moment leaves the previous file or the new one, never a partial one; a checkpoint
+that cannot be written stops the run in one sentence instead of being skipped.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Open a checkpoint as data, and say in one sentence why a file is not a usable one.
 
-`torch.load(weights_only=True)` unpickles only tensors and plain containers, so a crafted
-file cannot run code while it is read. Every other failure (a missing, truncated or random
-file, a checkpoint of some other program) becomes a `UserError` that says what to do,
-instead of torch's message, which advises the unsafe `weights_only=False`.
+`torch.load(weights_only=True)` unpickles only tensors and plain containers, so a crafted file
+cannot run code; torch's own message for a bad file advises the unsafe `weights_only=False`.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""One run, one folder: where a resumed run writes, and which checkpoint `ckpt_path=last` means.
+"""One run, one folder: which checkpoint a resumed run continues from, and where it writes.
 
-A run folder's newest checkpoint is the one a resumed run continues from:
-`interrupted.ckpt` (saved at a signal, see interruption.py) when it is further on than
-`last.ckpt` (the end of the last finished epoch) and continues exactly, else `last.ckpt`.
-A signal checkpoint does not continue exactly when it was saved mid-epoch by a run whose
-training loader cannot say where it stopped (a stock DataLoader over a user's Dataset):
-that run resumes from the end of its last finished epoch, and trains the rest of it again.
-`ckpt_path=last` is the newest checkpoint of the newest run of the same `task_name`.
-
-A run resumed from a checkpoint inside a run folder
-writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
-the same `tensorboard/` (its steps continue the curves of the first part), but Hydra's
-record of the command into `.hydra/resumed/<time>_<id>/`, so the run's own `.hydra/` stays
-as it was. `configs/hydra/default.yaml` picks both through the `${resume_dir:...}` and
-`${config_subdir:...}` resolvers.
+The newest of `interrupted.ckpt` (when it continues exactly) and `last.ckpt`; a run resumed
+from its own folder writes into it again, Hydra's record of the attempt under `.hydra/resumed/`.
 """
 
 from __future__ import annotations
@@ -48,7 +36,9 @@ def progress(checkpoint: Path) -> tuple[int, bool]:
 
 
 def newest_checkpoint(run: Path) -> Path | None:
-    """The checkpoint to continue a run folder from (see the module docstring), if any."""
+    """The checkpoint to continue a run folder from, if any: `interrupted.ckpt` when it is
+    further on than `last.ckpt` and continues exactly (not saved mid-epoch by a training
+    loader that cannot say where it stopped), else `last.ckpt`."""
     folder = run / "checkpoints"
     last, interrupted = folder / "last.ckpt", folder / "interrupted.ckpt"
     if not interrupted.is_file():
@@ -121,7 +111,7 @@ def attempt_name() -> str:
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
     """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, one
-    that continues exactly (see the module docstring), with training left to do."""
+    that continues exactly (see `newest_checkpoint`), with training left to do."""
     from minibatch.runs.checkpoint_file import load_checkpoint
 
     runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"

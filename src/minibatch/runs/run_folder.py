@@ -1,14 +1,7 @@
 """The run's folder, checked, made and locked before Hydra writes into it; owned only as made.
 
-`RunFolder` is a Hydra callback (configs/hydra/default.yaml) that runs before Hydra writes
-anything: a folder that cannot be made, one that already holds files (unless it is the run
-being resumed), a run another command is writing, or a checkpoint that cannot be resumed
-is refused in one sentence, and nothing is written.
-
-A refused run takes back only what it wrote (`forget`): a folder it made, with the empty
-parents it made; in a folder that was there, the files and folders that were not (a new
-event file, the attempt's `.hydra/resumed/...`). Nothing that was there is ever removed,
-truncated or rewritten. A misspelt `paths.log_dir=` leaves no empty `<typo>/train/runs/`.
+A refused run takes back only what it wrote (a folder it made, a file that was not there):
+nothing that was there is ever removed, truncated or rewritten.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """What a checkpoint describes of its run, and the training config evaluation rebuilds from it.
 
-A checkpoint is data and may come from anyone. Evaluation and export take from it only the
-names of its data and model options (`run_choices`, Hydra's group choices), the model's option
-values, each checked against the type and shape of the shipped configs/model/<name>.yaml,
-and a loss name: the model is rebuilt by composing the project's own config files with them.
-No path, URL, hash, data option, `paths.*`, `hydra.*` or `_target_` is ever taken from it
-(the data comes from the command line: evaluation_data.py).
+A checkpoint is data: only its option names and the model's values, checked against the shipped
+configs, are taken; never a path, a URL, a hash, `hydra.*` or a `_target_`.
 """
 
 from __future__ import annotations

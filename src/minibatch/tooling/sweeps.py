@@ -1,13 +1,7 @@
 """Read a sweep folder back: each job's config and overrides, and its TensorBoard scalars.
 
-`python train.py -m seed=0,1,2 batch_size=16,256` writes one folder per job under one sweep
-folder, each with `.hydra/config.yaml`, `.hydra/overrides.yaml` and TensorBoard event
-files. `summarize` groups the jobs by the values that were swept (all but the seed) and
-gives each final metric as mean ± standard deviation over the seeds: what
-`scripts/summarize_sweep.py` prints and saves. A job that failed (its folder's `FAILED`)
-is marked, and its metrics count as far as it logged them; a metric some job lacks is
-averaged over the jobs that logged it. `failed_jobs` names every failed job, the ones a
-mistake stopped before they logged anything too (from the sweep's `sweep_summary.yaml`).
+`summarize` groups the jobs by the swept values and gives each final metric as mean and
+standard deviation over the seeds (`scripts/summarize_sweep.py`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""The base for data held in memory as tensors: subclass it, write `build_splits`.
+"""The base for data held in memory as tensors: subclass it and write `build_splits`.
 
-Subclasses say how to make their splits (`build_splits`, called in `setup`; a download
-goes in `prepare_data`) and what task they pose; this class describes them with a
-`DataSpec` and turns them into train/valid/test loaders with every knob the notebooks turn
-(batch size, shuffle, sampler, drop_last, workers, pinned memory) taken from the config.
-Batches are fetched with one tensor index each (see `loader.py`): the hand loop's speed.
+It describes the splits with a `DataSpec` and serves them with every knob the notebooks turn,
+each batch fetched with one tensor index (loader.py): the hand loop's speed.
 """
 
 from __future__ import annotations

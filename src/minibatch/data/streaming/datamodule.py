@@ -1,21 +1,7 @@
 """A DataModule for data larger than memory: LitData shards streamed from disk or a bucket.
 
-Not one of the in-memory datasets: nothing is loaded in `setup` but the `DataSpec`
-(`spec.json`, written beside the shards by `shards.write_spec`). `StreamingDataset`
-reads the shards chunk by chunk, `StreamingDataLoader` serves them, and LitData does what
-a sampler does for in-memory data:
-
-- shuffling: chunks, then items within the chunks a worker holds, in a new order every
-  epoch (the order follows `seed` and the epoch);
-- sharding: each DDP rank reads its own chunks, and each DataLoader worker its own part of
-  them, so an epoch sees every item once. Under DDP, LitData drops the items that would
-  give one rank more batches than another (ranks must take the same number of steps);
-  on one process nothing is dropped;
-- resuming: the loader's position is part of Lightning's checkpoint, so a run resumed
-  from a mid-epoch checkpoint (the one saved at a signal, interruption.py) continues the
-  epoch where it stopped, grouped steps or not.
-
-`root` may be a folder or a bucket URL (`s3://bucket/cooking`): the same code reads both.
+Only the `DataSpec` is loaded in `setup`; LitData's dataset and loader do what a sampler does
+in memory: a new order every epoch, each rank and worker its own chunks, a resumable position.
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
 """Your own tabular data: `python train.py data=csv data.path=my.csv data.target=price`.
 
-Every column but the target is a feature unless `data.features` lists them (or
-`data.drop_columns` leaves some out). The task is inferred from the target when not given:
-text labels or whole numbers with few distinct values are classes (two: binary, more:
-multiclass), anything else is regression. Rows are split at random (seeded) into train and
-valid; features are standardised with the mean and standard deviation of the training rows
-only, so nothing about the validation rows leaks into training.
-
-A regression target is standardised too (by default): a target in the hundreds (prices,
-counts) trains as well as one near 1. Its statistics go into the `DataSpec`, so metrics
-(val/mae) and predictions are reported in the target's own units; the loss is the mean
-squared error of the standardised target.
+Features (and a regression target) are standardised with the training rows' statistics only,
+so nothing of the validation rows leaks into training; metrics stay in the target's units.
 """
 
 from __future__ import annotations

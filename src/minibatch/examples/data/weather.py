@@ -1,14 +1,7 @@
 """Seed 000's exercise: daily weather at the LBBE (Lyon) from the Open-Meteo forecast API.
 
-Inputs are the daily mean temperature (°C) and mean wind speed at 10 m (km/h); the target
-is the daily precipitation sum (mm), for the past 30 days (the API adds its forecast days;
-days it has no value for yet are left out). As in the exercise: batches of 10, no shuffle.
-The last `valid_fraction` of the days, in date order, are held out for validation.
-
-The API is asked over https only (`data.api_url`), and its answer cached as JSON under
-`<data_dir>/weather/`; later runs read the cache (`data.refresh=true` asks the API again).
-With no network and no cache, the run stops with one sentence saying where to put a JSON
-answer.
+Temperature and wind predict precipitation; the API's answer is cached, so later runs (and
+runs without network) read the cache.
 """
 
 from __future__ import annotations
