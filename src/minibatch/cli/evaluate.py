@@ -1,10 +1,7 @@
-"""Evaluate a checkpoint: `python src/minibatch/cli/evaluate.py ckpt_path=.../last.ckpt split=test`.
+"""Evaluate a checkpoint: `python scripts/evaluate.py ckpt_path=.../last.ckpt split=test`.
 
-The net is rebuilt from configs/ with what the checkpoint describes of its run (its model
-option and that model's option values, checked: saved_config.py), the data from the command
-line or the shipped options of the checkpoint's data group (evaluation_data.py), then the
-weights are loaded. Prints a metrics table; with `predict_path=` also writes the
-predictions, one row per example, into a new file (output_paths.py).
+The net is rebuilt from configs/ with what the checkpoint describes (saved_config.py), the
+data from the command line (evaluation_data.py); `predict_path=` also writes predictions.
 """
 
 from __future__ import annotations

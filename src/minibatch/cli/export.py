@@ -1,17 +1,7 @@
 """Export a checkpoint: `python scripts/export.py ckpt_path=.../last.ckpt format=onnx`.
 
-Writes the trained model as one file that needs neither this project nor Lightning:
-`format=onnx` (run it with onnxruntime; needs the `export` extra) or `format=torchscript`
-(`torch.jit.load`, also from C++). The data and net are rebuilt as `evaluate.py` rebuilds
-them (from configs/ and what the checkpoint describes), and the exported model is checked
-against the PyTorch one on a batch of the validation split before the path is printed. The
-file is new: by default in export's own run folder (logs/export/runs/<run>/last.onnx), never
-beside the checkpoint or in the training run's folder (output_paths.py).
-
-The exported model computes what `predict_step` does: it takes a batch of input features
-as the DataModule serves them (float32, shape [batch, features]; any batch size) and
-returns values (regression) or class probabilities (binary: one column, multiclass: one
-per class).
+One file that needs neither this project nor Lightning (ONNX or TorchScript), computing what
+`predict_step` does, checked against the PyTorch model before its path is printed.
 """
 
 from __future__ import annotations

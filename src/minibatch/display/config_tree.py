@@ -1,18 +1,16 @@
 """The composed config as a rich tree, printed at the start of a run (`print_config=false`: off).
 
-One branch per top-level group (data, model, trainer, ...), its YAML resolved, so what you
-read is what the run uses; single keys (seed, batch_size, ...) come first in one branch.
-The same config is saved, unresolved, in `<run>/.hydra/config.yaml`.
+Resolved, so what you read is what the run uses; `<run>/.hydra/config.yaml` keeps it unresolved.
 """
 
 from __future__ import annotations
-
-import os
 
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.tree import Tree
+
+from minibatch.adapters.ranks import is_rank_zero
 
 # Branches in this order first, then any other group in the config's own order.
 ORDER = ("data", "model", "trainer", "callbacks", "logger", "paths")
@@ -42,11 +40,6 @@ def config_tree(cfg: DictConfig) -> Tree:
     for key in [key for key in ORDER if key in groups] + [k for k in groups if k not in ORDER]:
         yaml_branch(tree, key, config[key])
     return tree
-
-
-def is_rank_zero() -> bool:
-    """False in the extra processes of a multi-device run (they print nothing twice)."""
-    return all(int(os.environ.get(name, 0)) == 0 for name in ("LOCAL_RANK", "NODE_RANK"))
 
 
 def print_config_tree(cfg: DictConfig, console: Console | None = None) -> None:

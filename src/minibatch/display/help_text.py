@@ -1,11 +1,7 @@
-"""`python train.py --help`, written for this template and generated from the configs.
+"""`python train.py --help`, generated from the configs' own comments at each call.
 
-Hydra's stock help dumps the whole config and every group, Hydra's own included, and says
-what none of them does. This text lists every dataset, model and experiment with the first
-sentence of its config file's comment, the other groups' options, the top-level keys with the
-first sentence of the comment above each in train.yaml, and example commands. Being read from
-the config files at each call, it cannot drift from them. It is Hydra's own help template
-(configs/hydra/help/minibatch.yaml), so `--help` still works as Hydra documents.
+Hydra's stock help dumps every config and says what none does; this is Hydra's help template
+(configs/hydra/help/minibatch.yaml) filled with each option's first sentence, so it cannot drift.
 """
 
 from __future__ import annotations

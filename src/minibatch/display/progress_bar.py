@@ -1,14 +1,7 @@
 """The console's progress bar and its last line: the values of the last epoch, never cut.
 
-Lightning's RichProgressBar shows `train/loss` one epoch late (its epoch-end hook runs before
-the module logs the epoch's loss) and, on an 80-column terminal, wraps its metrics anywhere,
-a name on one line and its value on the next. This bar shows the metrics one per line,
-drops the speed column on narrow terminals, and when training ends prints one
-`final, after N epochs:` line of `name value` pairs that wraps only between pairs.
-
-With grouped steps (`steps_per_call` > 1) one Lightning step trains several mini-batches;
-the bar still counts what a learner counts: mini-batches, the same number with or without
-grouping.
+Lightning's RichProgressBar shows `train/loss` one epoch late and wraps a metric's name apart
+from its value; this one shows one metric a line and counts mini-batches, grouped or not.
 """
 
 from __future__ import annotations

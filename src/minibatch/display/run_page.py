@@ -1,9 +1,7 @@
 """What a run shows in TensorBoard beyond its scalars: the lesson's charts first, and itself.
 
-- CUSTOM SCALARS: training and validation loss in one chart (the gap is the lesson), the
-  mini-batch loss, then the task's own metrics: only charts that have data.
-- TEXT: the command that reproduces the run and its whole config, so a curve can always be
-  traced back to what made it.
+Training and validation loss in one chart (the gap is the lesson), and the command and config
+that made the run, so a curve can always be traced back.
 """
 
 from __future__ import annotations

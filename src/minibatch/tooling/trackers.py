@@ -1,17 +1,7 @@
-"""Experiment trackers beside TensorBoard: `logger=mlflow` and `logger=wandb`.
+"""Experiment trackers beside TensorBoard: `logger=mlflow` and `logger=wandb` (optional extras).
 
-Lightning's MLflow and W&B loggers only receive the metrics; the run's parameters (the
-whole composed config: batch size, learning rate, dataset...) are given here, once, at the
-start, the way `hparams.py` gives them to TensorBoard. Nested keys stay nested for W&B
-(`optimizer.lr` in its table) and are flattened with "/" for MLflow
-(`optimizer/lr`), by Lightning.
-
-Both are optional extras: `pip install -e ".[mlflow]"` or `".[wandb]"`.
-- MLflow writes to the SQLite store `logs/mlflow.db` (artifacts in `logs/mlartifacts/`);
-  browse it with `mlflow ui --backend-store-uri sqlite:///logs/mlflow.db` (the UI comes
-  with the full `mlflow` package).
-- W&B runs offline by default (no account, nothing sent): the run is written under
-  `<run>/wandb/`; `wandb sync <run>/wandb/offline-run-*` uploads it later.
+Lightning's loggers for them receive only the metrics; the run's whole config is given here,
+once, at the start, as hparams.py gives it to TensorBoard.
 """
 
 from __future__ import annotations
