@@ -145,6 +145,10 @@ def test_a_sweep_and_a_classification_run_read_apart_in_tensorboard(tmp_path):
     assert final, console[-2000:]
     printed = dict(re.findall(r"(\S+/\S+) (\S+)", final.group(1)))
     assert printed["train/loss"] == value_text(last), "the console ends on the last epoch"
+    log = (classifier.parent / "train.log").read_text()
+    assert "after 1 epoch: train/loss" in log and "after 2 epochs: train/loss" in log
+    logged = re.search(r"final, after 3 epochs:(.*)", log).group(1)
+    assert dict(re.findall(r"(\S+/\S+) (\S+)", logged)) == printed, "train.log ends as the console"
     assert all(len(line) <= 80 for line in console.splitlines())
     for noise in ("GPU available: False", "TPU available", "already configured", "MeanMetric"):
         assert noise not in console
