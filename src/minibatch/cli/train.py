@@ -45,12 +45,14 @@ def run_training(cfg: DictConfig):
     from minibatch.runs.guards import RunGuards
     from minibatch.speed.compile_net import CompileNet
     from minibatch.tooling.hydra_ddp import leave_the_job, ranks_join_their_job
-    from minibatch.tooling.trackers import TrackerParams
+    from minibatch.tooling.trackers import TrackerParams, TrackerRuns, continue_tracker_runs
     from minibatch.train import train
 
+    continue_tracker_runs(cfg, checkpoint)  # the same MLflow and W&B runs, resumed
     config = OmegaConf.to_container(cfg, resolve=True)
     guards = RunGuards(cfg, config)
-    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config)]
+    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config),
+                 TrackerRuns()]  # fmt: skip
     if cfg.get("compile", False):
         callbacks.append(CompileNet(cfg.get("compile_backend", "inductor")))
     launch_environment = ranks_join_their_job()
