@@ -16,6 +16,7 @@ from minibatch.checks.config_checks import check_config, check_entries
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.display.config_tree import print_config_tree
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.ranks import is_rank_zero
@@ -25,6 +26,7 @@ from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, 
 from minibatch.speed.group_size import check_steps_per_call
 from minibatch.tooling.sweep_summary import in_a_sweep, summary_at_the_end
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 
