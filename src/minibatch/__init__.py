@@ -1,3 +1,3 @@
 """minibatch: a Lightning + Hydra template for learning mini-batch training."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -79,3 +79,11 @@ def test_the_site_builds_strict_and_offline(tmp_path):
     assert "DataSpec" in api and "TaskModule" in api, "the API reference from the docstrings"
     assert '<img alt="sine' in (site / "index.html").read_text()
     assert Path(site / "figures" / "sine_escape.png").is_file()
+
+
+def test_the_changelog_starts_with_this_version():
+    import minibatch
+
+    sections = re.findall(r"(?m)^## (\d+\.\d+\.\d+)", (REPO_ROOT / "CHANGELOG.md").read_text())
+    version = re.search(r'(?m)^version = "(.+)"', (REPO_ROOT / "pyproject.toml").read_text())
+    assert sections[0] == version.group(1) == minibatch.__version__

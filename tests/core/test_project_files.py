@@ -75,6 +75,30 @@ def test_the_test_command_for_a_fresh_machine_is_what_ci_runs(text):
     assert steps == ci_commands()
 
 
+def install_hints() -> list[tuple[str, str]]:
+    """(file, hint) for every `pip install ...` the code, configs, tests and docs print."""
+    files = [*(REPO_ROOT / "src").rglob("*.py"), *(REPO_ROOT / "configs").rglob("*.yaml"),
+             *(REPO_ROOT / "tests").rglob("*.py"), *(REPO_ROOT / "docs").rglob("*.md"),
+             REPO_ROOT / "README.md", REPO_ROOT / ".env.example"]  # fmt: skip
+    return [(str(path.relative_to(REPO_ROOT)), hint) for path in files
+            for hint in re.findall(r"pip install [^\n`'\"]*(?:\"[^\"\n]*\")?[^\n`'\"]*",
+                                   path.read_text())]  # fmt: skip
+
+
+def test_every_install_hint_names_the_pins_and_extras_ci_installs():
+    ci_run = (REPO_ROOT / ".ci" / "run").read_text()
+    pins = dict(re.findall(r"\b([a-z]+)==([\d.]+)", ci_run))
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    hints = install_hints()
+    assert any("litdata" in hint for _, hint in hints)
+    for where, hint in hints:
+        for package, version in pins.items():
+            if re.search(rf"\b{package}\b(?![-\w])", hint):  # torch, not torch-foo
+                assert f"{package}=={version}" in hint, f"{where}: {hint!r} without the pin"
+        for extra in re.findall(r"\.\[([\w,]+)\]", hint):
+            assert set(extra.split(",")) <= extras, f"{where}: {hint!r} names no extra"
+
+
 def makefile_recipes() -> dict[str, list[str]]:
     recipes: dict[str, list[str]] = {}
     target = None

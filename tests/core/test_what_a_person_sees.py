@@ -83,6 +83,17 @@ def test_every_option_of_help_is_described_by_a_full_sentence():
     assert "hydra" not in entries, "Hydra's own settings are --hydra-help's"
 
 
+def test_a_run_folder_holds_no_empty_hparams_yaml(compose_config):
+    from minibatch.cli.train import run_training
+
+    cfg = compose_config("data=tiny", "batch_size=500", "trainer.max_epochs=1", "callbacks=none",
+                         "logger=tensorboard", "trainer.enable_progress_bar=false")  # fmt: skip
+    run_training(cfg)
+    board = Path(cfg.paths.output_dir) / "tensorboard"
+    assert list(board.glob("events.out.tfevents.*")), "the events are written"
+    assert not (board / "hparams.yaml").exists(), "no `{}` file: HPARAMS come from the events"
+
+
 def session_hparams(run: Path) -> dict[str, object]:
     events = EventAccumulator(str(run))
     events.Reload()
