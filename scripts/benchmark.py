@@ -23,8 +23,8 @@ and, separately, the start-up: from launching the process to its first training 
 
 The fast path keeps the results: tests/core/test_grouped_steps.py checks that the losses
 and weights are those of one step per call and of the hand loop. `--markdown FILE` also
-writes the table as Markdown, the form the README's Speed section shows (a test holds the
-README's table to these columns and rows).
+writes the table as Markdown, the form docs/benchmark.md shows (a test holds the
+page's tables to these columns and rows).
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ WORKLOADS = ("cooking", "mnist", "data", "end-to-end")
 
 
 def argument_parser() -> argparse.ArgumentParser:
-    """The options (a test parses the README's benchmark commands with it)."""
+    """The options (a test parses the documented benchmark commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
@@ -336,7 +336,7 @@ def workload_rows(name: str, args: argparse.Namespace, device: torch.device, log
 
 
 def markdown_table(title: str, rows: list) -> str:
-    """The table as the README shows it: the title line, then a Markdown table."""
+    """The table as docs/benchmark.md shows it: the title line, then a Markdown table."""
     lines = [f"`{title}`", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)]) + "\n"
 

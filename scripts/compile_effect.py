@@ -18,7 +18,7 @@ Inductor's CPU kernels run OpenMP parallel regions even for tiny tensors; on a m
 cores are busy with other work, waiting for a descheduled thread can cost more than the
 kernel, which `--threads 1` shows.
 
-MNIST reads data/mnist.pkl.gz (see README); without it that workload is skipped.
+MNIST reads data/mnist.pkl.gz (see docs/datasets.md); without it that workload is skipped.
 """
 
 from __future__ import annotations

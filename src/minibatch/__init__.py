@@ -3,4 +3,4 @@
 The training path sits at the top of the package; every other concern is a wing below it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

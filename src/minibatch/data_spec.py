@@ -33,8 +33,9 @@ class DataSpec:
         input_kind: "features" (float vectors), "images" (float channels x height x width)
             or "tokens" (integer ids with lengths, batches are `(ids, lengths)`).
         vocab_size: for "tokens", the number of distinct ids (the embedding's rows).
-        target_mean, target_std: when the data standardised a regression target, its
-            statistics, so that metrics and predictions are reported in the target's units.
+        target_mean: when the data standardised a regression target, its mean, so that
+            metrics and predictions are reported in the target's units.
+        target_std: the standard deviation that standardised the target, with target_mean.
     """
 
     task: str

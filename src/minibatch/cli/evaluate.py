@@ -19,6 +19,7 @@ from minibatch.checks.config_checks import DATA_RANGES, check_ranges
 from minibatch.checks.one_sentence import console, say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluation_data import (
     chosen_data_group,
     data_inputs,
@@ -33,6 +34,7 @@ from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.saved_config import read_description, rebuilt_model_config
 from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 

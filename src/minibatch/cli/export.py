@@ -18,6 +18,7 @@ from minibatch.checks.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluate import build_trained, evaluation_loader, inputs_of, rebuilt_config
 from minibatch.cli.evaluation_data import data_on_the_command_line
 from minibatch.cli.output_paths import check_new_output, run_folder_holding
@@ -27,6 +28,7 @@ from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 

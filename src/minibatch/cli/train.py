@@ -16,6 +16,7 @@ from minibatch.checks.config_checks import check_config, check_entries
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.display.config_tree import print_config_tree
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_resume
@@ -24,6 +25,7 @@ from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, 
 from minibatch.speed.group_size import check_steps_per_call
 from minibatch.tooling.sweep_summary import in_a_sweep, summary_at_the_end
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 
@@ -44,12 +46,14 @@ def run_training(cfg: DictConfig):
     from minibatch.runs.guards import RunGuards
     from minibatch.speed.compile_net import CompileNet
     from minibatch.tooling.hydra_ddp import leave_the_job, ranks_join_their_job
-    from minibatch.tooling.trackers import TrackerParams
+    from minibatch.tooling.trackers import TrackerParams, TrackerRuns, continue_tracker_runs
     from minibatch.train import train
 
+    continue_tracker_runs(cfg, checkpoint)  # the same MLflow and W&B runs, resumed
     config = OmegaConf.to_container(cfg, resolve=True)
     guards = RunGuards(cfg, config)
-    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config)]
+    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config),
+                 TrackerRuns()]  # fmt: skip
     if cfg.get("compile", False):
         callbacks.append(CompileNet(cfg.get("compile_backend", "inductor")))
     launch_environment = ranks_join_their_job()

@@ -19,7 +19,8 @@ from minibatch.data.streaming.shards import read_spec, shards_written
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 
-INSTALL = 'pip install -e ".[scale]" && pip install --no-deps litdata'
+# The pin of .ci/run and the README (a test holds every install hint to it).
+INSTALL = 'pip install -e ".[scale]" && pip install --no-deps litdata==0.2.76'
 
 
 class StreamingDataModule(L.LightningDataModule):
@@ -63,8 +64,8 @@ class StreamingDataModule(L.LightningDataModule):
         if shards_written(self.root):
             return
         if self.writer is None:
-            raise UserError(f"{self.root} holds no shards: write them first (README, "
-                            "'Running at scale').")  # fmt: skip
+            raise UserError(f"{self.root} holds no shards: write them first (docs/scale.md, "
+                            "'Data larger than memory').")  # fmt: skip
         self.writer(self.root)
 
     def setup(self, stage: str | None = None) -> None:
