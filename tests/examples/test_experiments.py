@@ -1,6 +1,6 @@
 """Each notebook's experiment (configs/experiment/) reproduced, with its number checked, and
-the number the README's experiment table prints for it recomputed (readme_numbers.py): a
-hand-edited or stale figure fails here. The runs are deterministic on CPU (fixed seeds)."""
+the "measured" cell docs/lessons.md prints for it recomputed (docs_numbers.py): a hand-edited
+or stale figure fails here. The runs are deterministic on CPU (fixed seeds)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from minibatch.examples.measures import decision_boundary, split_accuracy, split
 from minibatch.examples.scratch import SGD, DataLoader, cross_entropy
 from minibatch.train import RunResult
 from tests.conftest import compose_train
-from tests.examples.readme_numbers import holds, measured, stated
+from tests.examples.docs_numbers import holds, measured, stated
 from tests.examples.real_mnist import need_real_mnist
 
 pytestmark = pytest.mark.slow
@@ -55,9 +55,9 @@ def test_cooking_reaches_the_noise_floor(run_experiment):
     metrics = run_experiment("cooking").metrics
     assert metrics["val/loss"] <= 1.10 * 0.81, metrics
     holds("cooking", f"{metrics['val/loss']:.3f}")
-    assert stated(r"The run ends at `val/loss` ≈ ([\d.]+)") == {f"{metrics['val/loss']:.3f}"}
+    assert stated(r"`val/loss` ≈ (\d+\.\d+)") == {f"{metrics['val/loss']:.3f}"}
     train, val = (value_text(metrics[key]) for key in ("train/loss", "val/loss"))
-    assert stated(r"ending `(train/loss [\d.]+  val/loss [\d.]+)`") == {
+    assert stated(r"ending `(train/loss \d+\.\d+  val/loss \d+\.\d+)`") == {
         f"train/loss {train}  val/loss {val}"  # the console's last line, in the timings
     }
 

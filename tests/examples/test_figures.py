@@ -27,7 +27,7 @@ from minibatch.examples.figures.sine_escape import sine_escape
 from minibatch.examples.figures.tensorboard_image import LossLandscapeImage
 from minibatch.tooling.sweeps import read_sweep
 from tests.conftest import QUIET, REPO_ROOT
-from tests.examples.readme_numbers import stated
+from tests.examples.docs_numbers import stated
 
 IMAGE_TAG = "lesson/loss_landscape"
 
@@ -135,7 +135,7 @@ def test_batch_losses_whole_set_minimum_near_2_and_small_batches_scatter_more(tm
     drawn = batch_losses(out, batch_sizes=(1, 32, 256), n_batches=8)
     w, full = drawn["w"], drawn["full"]
     assert abs(w[np.argmin(full)] - 2.0) <= 0.1
-    assert stated(r"dashed, minimum at w = ([\d.]+)\)") == {f"{w[np.argmin(full)]:.2f}"}
+    assert stated(r"dashed, minimum at w = (\d+\.\d+)\)") == {f"{w[np.argmin(full)]:.2f}"}
     shapes = {k: v.shape for k, v in drawn["batches"].items()}
     assert shapes == {k: (8, len(w)) for k in (1, 32, 256)}
     spread = {k: curves[:, 0].std() for k, curves in drawn["batches"].items()}  # at w = -4
@@ -171,8 +171,10 @@ def test_sine_loss_has_local_minima_and_the_full_batch_ends_in_one_not_global(tm
     small = drawn["paths"][8]
     assert small["ends_in"] != full["ends_in"], "batches of 8 escape (seed 1)"
     assert small["loss"][-1] < full["loss"][-1]
-    assert stated(r"The full batch stops at w = ([\d.]+);") == {f"{full['w'][-1]:.2f}"}
-    (near,) = stated(r"leave for the lower minimum near w = ([\d.]+)")
+    assert stated(r"full batch stops (?:in the local minimum )?at w = (\d+\.\d+)") == {
+        f"{full['w'][-1]:.2f}"
+    }
+    (near,) = stated(r"leave for the lower minimum near w = (\d+\.\d+)")
     assert abs(float(near) - small["ends_in"][0]) <= 0.01, "the grid's minimum, to 2 decimals"
     module, datamodule = untrained("experiment=sine_escape")
     train_set = datamodule.splits["train"]

@@ -1,6 +1,6 @@
-"""The README's Boston sweep summary, recomputed: the sweep command it names, run as written,
-read back by scripts/summarize_sweep.py, gives every cell of its table (readme_numbers.py).
-The runs are deterministic on CPU (fixed seeds)."""
+"""The Boston sweep summary of docs/lessons.md, recomputed: the sweep command the page names,
+run as written and read back as scripts/summarize_sweep.py reads it, gives every cell of its
+table (deterministic on CPU: fixed seeds)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ import pytest
 
 from minibatch.tooling.sweeps import read_sweep, summarize
 from tests.conftest import REPO_ROOT
-from tests.examples.readme_numbers import BOSTON_SWEEP, stated, tables
+from tests.examples.docs_numbers import BOSTON_SWEEP, stated, tables
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from summarize_sweep import mean_std, runs  # noqa: E402
 
-SWEEP = r"(python train\.py -m experiment=boston_minibatch seed=\S+ batch_size=\S+)"
+SWEEP = r"(python train\.py -m experiment=boston_minibatch seed=[\d,]+ batch_size=[\d,]+)"
 
 
 @pytest.mark.slow
 def test_the_boston_sweep_summary_is_what_its_command_gives(tmp_path):
-    (command,) = stated(
-        r"(python train\.py -m experiment=boston_minibatch seed=\S+ batch_size=\S+)"
-    )
+    (command,) = stated(SWEEP)
     sweep = tmp_path / "sweep"
     done = subprocess.run([sys.executable, str(REPO_ROOT / "train.py"), *command.split()[2:],
                            f"hydra.sweep.dir={sweep}", "trainer.enable_progress_bar=false"],
