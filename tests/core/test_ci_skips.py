@@ -24,7 +24,7 @@ from tests import needs
 
 
 def test_extra():
-    needs.extra("no_such_extra_module", 'pip install -e ".[nothing]"')
+    needs.extra("no_such_extra_module", 'pip install -e ".[test]"')
 
 
 def test_data():
@@ -82,7 +82,7 @@ def test_under_ci_a_missing_extra_or_dataset_is_a_failure_that_names_it(folder):
     assert "ERROR test_module_level.py" in output, "the module that imports a missing extra"
     assert "skipped under CI=true" in output
     assert "needs no_such_extra_module (No module named" in output
-    assert 'pip install -e ".[nothing]"' in output
+    assert 'pip install -e ".[test]"' in output
     assert "needs /no/such/folder/mnist.pkl.gz: fetch it with ..." in output
     assert "cannot run on this machine: no mount command" in output
 

@@ -38,7 +38,8 @@ def assert_png(stem: Path, width: int, height: int) -> None:
     with Image.open(png) as image:
         image.verify()
     with Image.open(png) as image:
-        assert (image.format, image.size) == ("PNG", (width, height))
+        assert image.format == "PNG" and image.size[1] == height, image.size
+        assert abs(image.size[0] - width) <= 1, "matplotlib before 3.11 may round down a pixel"
     assert png.stat().st_size < 400_000
     assert (stem.parent / f"{stem.name}.svg").stat().st_size > 0
 

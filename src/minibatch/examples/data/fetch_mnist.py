@@ -1,12 +1,7 @@
-"""Fetch MNIST before a run needs it, with `data=mnist`'s own code: the four IDX files from
-the https mirrors, each checked against the sha256 pinned in mnist.py, converted once.
-
-    python -m minibatch.examples.data.fetch_mnist             # into the project's data/
-    python -m minibatch.examples.data.fetch_mnist other/folder
-
-CI runs it before the tests (.ci/run). Nothing is downloaded when the folder already holds
-the notebook's mnist.pkl.gz or the IDX files; offline, one sentence says what to put where.
-"""
+"""Fetch MNIST before a run needs it (CI does, in .ci/run), with `data=mnist`'s own code: the IDX
+files over https, each checked against mnist.py's sha256; `python -m
+minibatch.examples.data.fetch_mnist [folder]` (default: data/). Nothing is fetched when the
+folder holds them or the notebook's pickle."""
 
 from __future__ import annotations
 
