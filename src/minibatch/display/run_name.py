@@ -5,38 +5,56 @@ list and HPARAMS table they make every run look alike. The configs put this name
 folder (`${run_name:}` in configs/hydra/default.yaml) and in the HPARAMS table, so the run
 list reads `..._mnist-mlp-bs50_ab12cd/` and a sweep job `0_cooking-regression-bs1000/`.
 
-The name is the dataset, the model and the batch size, then one short part per other key
-set on the command line (in a sweep: the values it sweeps): a number with its key (`-lr0.1`,
-`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is
-trained (paths, logging, progress bar) are left out.
+The name is the dataset (and the stems of its files: `csv-wine`), the model and the batch
+size, then one short part per other key set on the command line (in a sweep: the values it
+sweeps): a number with its key (`-lr0.1`, `-seed0`), a boolean as its key or `no-` key
+(`-test`, `-no-shuffle`), a word alone (`-cosine`), a class by its name. Keys that do not
+change what is trained (paths, logging, progress bar, print_config) are left out.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 
 from omegaconf import DictConfig, OmegaConf
 
 # Command-line keys (or their prefixes) that change where and how a run is shown, not what
 # it trains: they would only make the name longer (and the HPARAMS row wider).
 DISPLAY_KEYS = ("paths", "hydra", "logger", "callbacks", "ckpt_path", "tags", "task_name",
-                "trainer.enable_", "trainer.default_root_dir")  # fmt: skip
+                "print_config", "trainer.enable_", "trainer.default_root_dir")  # fmt: skip
 # Always in the name, first.
 NAMED_KEYS = ("data", "model", "batch_size")
+# Keys whose value names a class: the class's own name tells it (data._target_=my.Stripes).
+CLASS_KEYS = ("data._target_", "model._target_")
+# A value that names a file or a folder shows as its stem (data.path=x/wine.csv: wine).
+PATH_KEYS = ("path", "root", "file", "dir", "folder")
+FILE_SUFFIX = re.compile(r"\.(csv|tsv|txt|json|parquet|npy|npz|pkl|gz|png|jpe?g|pt|ckpt)$", re.I)
 MAX_LENGTH = 60
 
 
+def is_path(key: str, value: str) -> bool:
+    return "/" in value or bool(FILE_SUFFIX.search(value)) or key.endswith(PATH_KEYS)
+
+
 def override_part(override: str) -> str | None:
-    """`optimizer.lr=0.1` -> `lr0.1`, `scheduler=cosine` -> `cosine`; None for quiet keys."""
+    """One override in a few characters, None for quiet keys: `optimizer.lr=0.1` -> `lr0.1`,
+    `scheduler=cosine` -> `cosine`, `data.path=x/wine.csv` -> `wine`, `data.shuffle=false`
+    -> `no-shuffle`, `test=true` -> `test`, `loss._target_=my.losses.Focal` -> `Focal`."""
     key, _, value = override.lstrip("+~").partition("=")
-    if key in NAMED_KEYS or key.startswith(DISPLAY_KEYS):
+    if key in NAMED_KEYS or key in CLASS_KEYS or key.startswith(DISPLAY_KEYS) or not value:
         return None
-    if "/" in value or not value:
-        return None  # a path or a deletion says nothing short
-    if not re.fullmatch(r"[-+]?[0-9.e+-]+", value):
-        return safe(value)  # a group choice or a word: the value says it (cosine, multiclass)
-    return safe(key.rsplit(".", 1)[-1] + value)  # a number needs its key: lr0.1, seed0
+    leaf = key.rsplit(".", 1)[-1]
+    if leaf == "_target_":
+        return safe(value.rsplit(".", 1)[-1])
+    if value.lower() in ("true", "false"):
+        return safe(leaf) if value.lower() == "true" else f"no-{safe(leaf)}"
+    if re.fullmatch(r"[-+]?[0-9.e+-]+", value):
+        return safe(leaf + value)  # a number needs its key: lr0.1, seed0
+    if is_path(key, value):
+        return safe(PurePath(value.rstrip("/")).stem) or None
+    return safe(value)  # a group choice or a word: the value says it (cosine, multiclass)
 
 
 def safe(text: str) -> str:
@@ -44,14 +62,33 @@ def safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "", text.replace(",", "+"))
 
 
+def own_class(key: str, overrides: Iterable[str]) -> str | None:
+    """The class a `<key>._target_=...` override names, by its own name."""
+    for override in overrides:
+        name, _, value = override.lstrip("+~").partition("=")
+        if name == f"{key}._target_" and value:
+            return value.rsplit(".", 1)[-1]
+    return None
+
+
 def run_name(data: str | None, model: str | None, batch_size: object,
              overrides: Iterable[str] = ()) -> str:  # fmt: skip
-    """`mnist-mlp-bs50[-lr0.1...]`: what ran, at most MAX_LENGTH characters."""
-    parts = [safe(str(p)) for p in (data, model) if p]
-    if isinstance(batch_size, int):
+    """`mnist-mlp-bs50[-lr0.1...]`: what ran, at most MAX_LENGTH characters.
+
+    The data's files come right after the data (`csv-wine-mlp-bs64`); a class named on the
+    command line replaces its group's option (`data._target_=my.Stripes`: `Stripes`).
+    """
+    overrides = list(overrides)
+    data, model = own_class("data", overrides) or data, own_class("model", overrides) or model
+    files = [o for o in overrides if o.lstrip("+~").startswith("data.")
+             and is_path(*o.lstrip("+~").split("=", 1)) and "=" in o]  # fmt: skip
+    parts = [safe(str(data))] if data else []
+    parts += [part for part in map(override_part, files) if part]
+    parts += [safe(str(model))] if model else []
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool):
         parts.append(f"bs{batch_size}")
     for override in overrides:
-        part = override_part(override)
+        part = None if override in files else override_part(override)
         if part and part not in parts:
             parts.append(part)
     return "-".join(parts)[:MAX_LENGTH].rstrip("-.") or "run"
@@ -64,9 +101,17 @@ def name_of_config(root: DictConfig) -> str:
     # that does not resolve is check_config's to report, not the folder name's.
     overrides = OmegaConf.select(root, "hydra.overrides.task", default=None)
     overrides = OmegaConf.to_container(overrides, resolve=False) if overrides else []
-    batch_size = OmegaConf.select(root, "batch_size", default=None,
-                                  throw_on_resolution_failure=False)  # fmt: skip
-    return run_name(choices.get("data"), choices.get("model"), batch_size, overrides)
+    return run_name(choices.get("data"), choices.get("model"), data_batch_size(root), overrides)
+
+
+def data_batch_size(root: DictConfig) -> object:
+    """The batch size the data config takes (`data.batch_size`, `${batch_size}` by default);
+    None when it takes none: the name then claims no batch size it cannot know."""
+    data = OmegaConf.select(root, "data", default=None, throw_on_resolution_failure=False)
+    if not isinstance(data, DictConfig) or "batch_size" not in data:
+        return None
+    return OmegaConf.select(root, "data.batch_size", default=None,
+                            throw_on_resolution_failure=False)  # fmt: skip
 
 
 def register_run_name_resolver() -> None:
