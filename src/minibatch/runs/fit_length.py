@@ -1,0 +1,99 @@
+"""How long a run trains when nothing says: long enough for the data in front of it.
+
+A fixed number of epochs fits no data: ten epochs of batches of 64 are 30 optimizer steps on a
+table of 178 rows and 7,800 on MNIST. When neither a recipe nor the command line sets
+`trainer.max_epochs` (null), `FitLength` turns a budget of optimizer steps into whole epochs
+for the training loader Lightning built, at most `max_epochs`, and stops early once the
+validation metric has not improved for `patience` epochs. A run given its epochs (every
+notebook's recipe) trains exactly that long and this callback does nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import lightning as L
+from lightning.pytorch.callbacks import EarlyStopping
+
+from minibatch.speed.grouped_steps import minibatches_per_epoch
+
+
+def epochs_for(steps: int, steps_per_epoch: float, ceiling: int) -> int:
+    """Whole epochs that take at least `steps` optimizer steps, from 1 to `ceiling`."""
+    if not math.isfinite(steps_per_epoch) or steps_per_epoch < 1:
+        return ceiling  # a loader without a length: early stopping decides
+    return max(1, min(ceiling, math.ceil(steps / steps_per_epoch)))
+
+
+class FitLength(EarlyStopping):
+    """Epochs from a budget of optimizer steps, with early stopping, when `given_epochs` is None.
+
+    Args:
+        given_epochs: `trainer.max_epochs` as configured; any number turns this callback off.
+        steps: the budget of optimizer steps the run's epochs are chosen to take.
+        max_epochs: the ceiling, however small the data.
+        monitor, mode, min_delta: the validation metric early stopping watches.
+        patience: validations without improvement before stopping; None: a tenth of the
+            epochs, at least `min_patience`.
+        min_patience: the smallest patience chosen when `patience` is None.
+    """
+
+    def __init__(
+        self,
+        given_epochs: int | None = None,
+        steps: int = 1000,
+        max_epochs: int = 1000,
+        monitor: str = "val/loss",
+        mode: str = "min",
+        patience: int | None = None,
+        min_patience: int = 10,
+        min_delta: float = 0.0,
+    ) -> None:
+        # strict=False: a LightningModule of yours that logs no `monitor` trains its budget.
+        super().__init__(
+            monitor=monitor, mode=mode, patience=patience or min_patience,
+            min_delta=min_delta, strict=False, check_finite=False, check_on_train_epoch_end=False,
+        )  # fmt: skip
+        self.active = given_epochs is None
+        self.steps, self.ceiling = steps, max_epochs
+        self.chosen_patience, self.min_patience = patience, min_patience
+        self.epochs: int | None = None
+        self.steps_per_epoch: float | None = None
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # Lightning's own limits win: max_steps, fast_dev_run (one batch).
+        if trainer.max_steps != -1 or trainer.fast_dev_run:
+            self.active = False
+        if not self.active:
+            return
+        batches = minibatches_per_epoch(trainer)
+        self.steps_per_epoch = batches / trainer.accumulate_grad_batches
+        self.epochs = epochs_for(self.steps, self.steps_per_epoch, self.ceiling)
+        trainer.fit_loop.max_epochs = self.epochs
+        if self.chosen_patience is None:
+            self.patience = max(self.min_patience, self.epochs // 10)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.active:
+            super().on_validation_end(trainer, pl_module)
+
+    def on_save_checkpoint(self, trainer: L.Trainer, pl_module, checkpoint: dict) -> None:
+        """The epochs this run was fitted to, as plain data: a resumed run that has trained
+        them all is finished (resume.py refuses it)."""
+        if self.active and self.epochs is not None:
+            checkpoint["fitted_epochs"] = self.epochs
+
+    def plan(self) -> str | None:
+        """What was chosen, in words (None when the run was given its length)."""
+        if not self.active or self.epochs is None:
+            return None
+        per_epoch = (
+            f"{self.steps_per_epoch:g} steps an epoch"
+            if self.steps_per_epoch is not None and math.isfinite(self.steps_per_epoch)
+            else "epochs of unknown length"
+        )
+        return (
+            f"{self.epochs} epochs at most ({per_epoch}, a budget of {self.steps} steps, at "
+            f"most {self.ceiling} epochs), stopping once {self.monitor} has not improved for "
+            f"{self.patience} epochs"
+        )
