@@ -1,10 +1,7 @@
 """A `batch_size=` on the command line that the data config does not take is refused.
 
-The top-level `batch_size` reaches a DataModule only through its config's
-`batch_size: ${batch_size}` (configs/loader/default.yaml has it for the shipped data). A
-config of yours without it trained with its DataModule's own batch size while the run's
-name and HPARAMS said the one typed; `check_batch_size_taken` refuses such a command line
-before Lightning is imported, saying which line to add.
+The top-level `batch_size` reaches a DataModule only through `batch_size: ${batch_size}`;
+without it the run trained with the DataModule's own while its name said the one typed.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
-"""Your own images: one subfolder per class, PNG or JPEG files, `data=image_folder`.
+"""Your own images: one subfolder per class of PNG or JPEG files, `data=image_folder`.
 
-Written as Lightning's documentation writes a DataModule, with no base class of ours: a
-plain `Dataset` that opens one file per item (Pillow; torchvision does not install beside
-the CPU build of torch), stock `DataLoader`s and samplers, a split in `setup`, and the
-`DataSpec` that tells the model what it gets. Use it as the pattern for any data a `Dataset`
-serves:
-
-    my_images/
-      cat/ 001.png 002.png ...
-      dog/ 001.png ...
-
-Images are trained as they are: in colour unless every one is grey, at the size they share.
-Only what does not fit is converted, and one console line says so: sizes that differ
-(resized to the commonest) and sides longer than `max_side` pixels (shrunk, keeping their
-shape). `image_size=[h,w]` and `grayscale=true|false` choose instead.
+Lightning's documented DataModule with no base class of ours, read with Pillow; images train
+as they are (colour, shared size), and one console line says what had to be converted.
 """
 
 from __future__ import annotations
@@ -39,9 +27,10 @@ from torch.utils.data import (
     WeightedRandomSampler,
 )
 
+from minibatch.checks.config_checks import check_value
 from minibatch.checks.one_sentence import say
+from minibatch.data import loader_options
 from minibatch.data.in_memory.collate import COLLATES
-from minibatch.data.loader_knobs import batch_order, check_loader_knobs, check_no_padding
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 
@@ -174,19 +163,20 @@ class ImageFolderDataModule(L.LightningDataModule):
         data_on_device: bool = True,
     ) -> None:
         super().__init__()
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
-        check_loader_knobs(eval_batch_size, sampler, loader, collate, num_workers)
-        check_no_padding(collate, "images")
+        check_value("data.valid_fraction", valid_fraction)
+        loader_options.check_choices(sampler, loader, collate)
+        loader_options.check_no_padding(collate, "images")
         self.root = Path(root)
         self.image_size = None if image_size is None else tuple(image_size)
         self.grayscale, self.max_side = grayscale, max_side
         self.valid_fraction, self.split_seed = valid_fraction, split_seed
-        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size or batch_size
+        self.batch_size = batch_size
+        self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
         self.shuffle, self.sampler, self.drop_last = shuffle, sampler, drop_last
-        self.num_workers, self.pin_memory = num_workers, pin_memory
+        self.num_workers = loader_options.workers(num_workers)
+        self.pin_memory = pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0
-        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.seed = loader_options.order_seed(seed)
         self.loader, self.collate_name, self.data_on_device = loader, collate, data_on_device
         self.spec: DataSpec | None = None
 
@@ -218,7 +208,7 @@ class ImageFolderDataModule(L.LightningDataModule):
         )  # fmt: skip
 
     def train_dataloader(self) -> DataLoader:
-        order = batch_order(self.sampler, self.shuffle)
+        order = loader_options.batch_order(self.sampler, self.shuffle)
         return self._loader(self.train_set, self.batch_size, order, self.drop_last)
 
     def val_dataloader(self) -> DataLoader:

@@ -1,11 +1,7 @@
-"""How long a run trains when nothing says: long enough for the data in front of it.
+"""How long a run trains when nothing says (`trainer.max_epochs=null`): long enough for its data.
 
-A fixed number of epochs fits no data: ten epochs of batches of 64 are 30 optimizer steps on a
-table of 178 rows and 7,800 on MNIST. When neither a recipe nor the command line sets
-`trainer.max_epochs` (null), `FitLength` turns a budget of optimizer steps into whole epochs
-for the training loader Lightning built, at most `max_epochs`, and stops early once the
-validation metric has not improved for `patience` epochs. A run given its epochs (every
-notebook's recipe) trains exactly that long and this callback does nothing.
+Ten epochs of 64 are 30 steps on a 178-row table and 7,800 on MNIST: a budget of optimizer
+steps turned into epochs, with early stopping, fits both; a recipe's own epochs win.
 """
 
 from __future__ import annotations

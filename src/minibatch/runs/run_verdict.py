@@ -1,10 +1,7 @@
 """How a run ended, in one line: still improving, converged, or stopped early at epoch N.
 
-A run that stops while its validation metric still falls looks, in the final metrics, like
-one that has learnt all it can. `RunVerdict` keeps the validation metric of every epoch and,
-once training ends, says which it was and what to try; the command line prints that line
-last, on the console and in the run's log. At the start it says the batch size the training
-loader really serves and how long the run will train.
+A run stopped while its validation metric still falls looks, in its final metrics, like one
+that learnt all it can; the command line prints this verdict last, with what to try.
 """
 
 from __future__ import annotations

@@ -1,33 +1,27 @@
-"""The base for data held in memory as tensors: subclass it, write `build_splits`.
+"""The base for data held in memory as tensors: subclass it and write `build_splits`.
 
-Subclasses say how to make their splits (`build_splits`, called in `setup`; a download
-goes in `prepare_data`) and what task they pose; this class describes them with a
-`DataSpec` and turns them into train/valid/test loaders with every knob the notebooks turn
-(batch size, shuffle, sampler, drop_last, workers, pinned memory) taken from the config.
-Batches are fetched with one tensor index each (see `loader.py`): the hand loop's speed.
+It describes the splits with a `DataSpec` and serves them with every knob the notebooks turn,
+each batch fetched with one tensor index (loader.py): the hand loop's speed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
 
 import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from minibatch.data import loader_options
 from minibatch.data.in_memory.batch_sampler import IndexBatchSampler, index_batch_sampler
 from minibatch.data.in_memory.collate import COLLATES
 from minibatch.data.in_memory.epoch_position import ResumableDataLoader
 from minibatch.data.in_memory.loader import InMemoryLoader, keep_batch
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
-from minibatch.data.loader_knobs import batch_order, check_loader_knobs, check_no_padding
 from minibatch.data.tables.table_file import Table, read_table
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
-
-Task = Literal["regression", "binary", "multiclass"]
 
 
 class InMemoryDataModule(L.LightningDataModule):
@@ -50,7 +44,7 @@ class InMemoryDataModule(L.LightningDataModule):
         data_on_device: on a GPU, keep the tensors on the GPU so no batch is copied.
     """
 
-    task: Task = "regression"
+    task: str = "regression"  # a name of minibatch.tasks.TASKS
     num_classes: int | None = None
     # "features": x is a float tensor (batch, input_size); "tokens": x is (padded ids, lengths).
     input_kind: str = "features"
@@ -71,16 +65,16 @@ class InMemoryDataModule(L.LightningDataModule):
         data_on_device: bool = True,
     ) -> None:
         super().__init__()
-        check_loader_knobs(eval_batch_size, sampler, loader, collate, num_workers)
+        loader_options.check_choices(sampler, loader, collate)
         self.batch_size = batch_size
-        self.eval_batch_size = eval_batch_size or batch_size
+        self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
         self.shuffle = shuffle
         self.sampler = sampler
         self.drop_last = drop_last
-        self.num_workers = num_workers
+        self.num_workers = loader_options.workers(num_workers)
         self.persistent_workers = persistent_workers and num_workers > 0
         self.pin_memory = pin_memory
-        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.seed = loader_options.order_seed(seed)
         self.loader = loader
         self.collate = collate
         self.data_on_device = data_on_device
@@ -106,7 +100,7 @@ class InMemoryDataModule(L.LightningDataModule):
         if not self.splits:
             self.splits = self.build_splits()
             self.spec = self.describe(self.splits["train"])
-            check_no_padding(self.collate, self.spec.input_kind)
+            loader_options.check_no_padding(self.collate, self.spec.input_kind)
         device = self._training_device()
         if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
             self.splits = {name: split.to(device) for name, split in self.splits.items()}
@@ -161,7 +155,7 @@ class InMemoryDataModule(L.LightningDataModule):
     def _train_order(self) -> str:
         if self.trainer is not None and self.trainer.overfit_batches > 0:
             return "sequential"  # overfitting means the same batches every epoch
-        return batch_order(self.sampler, self.shuffle)
+        return loader_options.batch_order(self.sampler, self.shuffle)
 
     def sample_weights(self, split: TensorPairDataset) -> torch.Tensor:
         """Per-example weights that make every class equally likely (inverse class frequency)."""
