@@ -40,7 +40,7 @@ def write_class_table(path: Path, rows: int, features: int, classes: int, distan
 
 def write_wine_like(path: Path) -> Path:
     """178 rows, 13 features, 3 classes."""
-    return write_class_table(path, rows=178, features=13, classes=3, distance=4.5, seed=0)
+    return write_class_table(path, rows=178, features=13, classes=3, distance=5.5, seed=0)
 
 
 def write_cancer_like(path: Path) -> Path:
@@ -48,14 +48,15 @@ def write_cancer_like(path: Path) -> Path:
     return write_class_table(path, 569, 30, 2, distance=4.0, seed=1, first_share=0.37)
 
 
-def write_shapes(root: Path, per_class: int = 60, side: int = 24, seed: int = 0) -> Path:
-    """`per_class` colour PNGs of `side` pixels in each of circle/, square/ and ring/: a shape
-    of a random colour at a random place on a random background, with noise."""
+def write_shapes(root: Path, per_class: int = 60, side: int = 16, seed: int = 0) -> Path:
+    """`per_class` colour PNGs of `side` pixels in each of circle/, square/ and ring/: a bright
+    shape near the centre, reddish, greenish or bluish by class (colour tells as much as shape
+    does), on a dark background of a random hue, with noise."""
     from PIL import Image
 
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[:side, :side]
-    for name in ("circle", "square", "ring"):
+    for label, name in enumerate(("circle", "square", "ring")):
         (root / name).mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             cy, cx = rng.uniform(side * 0.35, side * 0.65, 2)
@@ -67,9 +68,8 @@ def write_shapes(root: Path, per_class: int = 60, side: int = 24, seed: int = 0)
                 mask = (np.abs(yy - cy) < r * 0.9) & (np.abs(xx - cx) < r * 0.9)
             else:
                 mask = (distance < r) & (distance > r * 0.55)
-            background, colour = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
-            while np.abs(background - colour).sum() < 0.9:
-                colour = rng.uniform(0, 1, 3)
+            background, colour = rng.uniform(0, 0.3, 3), rng.uniform(0.1, 0.6, 3)
+            colour[label] = 1.0  # a bright shape, mostly red, green or blue by class
             pixels = np.where(mask[..., None], colour, background)
             pixels = np.clip(pixels + rng.normal(0, 0.05, pixels.shape), 0, 1)
             Image.fromarray((pixels * 255).astype(np.uint8)).save(root / name / f"{i:03d}.png")

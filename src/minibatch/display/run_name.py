@@ -40,6 +40,8 @@ def override_part(override: str) -> str | None:
     if key in NAMED_KEYS or key in CLASS_KEYS or key.startswith(DISPLAY_KEYS) or not value:
         return None
     leaf = key.rsplit(".", 1)[-1]
+    if leaf == "batch_size":
+        return None  # the name's `bs` part says the batch size that trains
     if leaf == "_target_":
         return safe(value.rsplit(".", 1)[-1])
     if value.lower() in ("true", "false"):

@@ -43,7 +43,7 @@ class FitLength(EarlyStopping):
         mode: str = "min",
         patience: int | None = None,
         min_patience: int = 10,
-        min_delta: float = 0.0,
+        min_delta: float = 0.001,
     ) -> None:
         # strict=False: a LightningModule of yours that logs no `monitor` trains its budget.
         super().__init__(

@@ -58,7 +58,7 @@ class RunVerdict(L.Callback):
         count = f" ({batches} an epoch)" if math.isfinite(batches) else ""
         length = self.length_callback(trainer)
         plan = length.plan() if length is not None else None
-        epochs = plan or f"{trainer.max_epochs} epochs (trainer.max_epochs)"
+        epochs = plan or f"{trainer.max_epochs} epoch(s) (trainer.max_epochs)"
         self.plan = f"training in {size}{count}, {epochs}"
         if trainer.is_global_zero:
             tell(escape(self.plan))
@@ -84,8 +84,10 @@ class RunVerdict(L.Callback):
         best = min(values) if mode == "min" else max(values)
         best_epoch = values.index(best) + 1
         if stopped:
+            delta = abs(float(stopped[0].min_delta))
+            by = f" by more than {delta:g}" if delta else ""
             return (
-                f"early-stopped at epoch {epochs}: {name} had not improved for "
+                f"early-stopped at epoch {epochs}: {name} had not improved{by} for "
                 f"{stopped[0].patience} epochs (best {best:.4g} at epoch {best_epoch})"
             )
         if len(values) < 2:
