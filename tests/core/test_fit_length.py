@@ -68,6 +68,7 @@ def test_given_epochs_turn_the_fitting_off(compose_config, one_thread):
     [
         ([1.0, 0.8, 0.6, 0.5, 0.4], "still improving when training stopped at epoch 5"),
         ([1.0, 0.5, 0.41, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4], "converged: val/loss improved by"),
+        ([0.01, 0.004, 0.002, 0.0012, 0.0007], "converged"),  # crumbs of a loss near 0
         ([1.0], "trained 1 epoch(s), too few to tell"),
     ],
 )

@@ -18,18 +18,21 @@ from minibatch.runs.fit_length import FitLength
 from minibatch.runs.run_outcome import tell
 from minibatch.speed.grouped_steps import minibatches_per_epoch
 
-# Less than this relative improvement over the last fifth of the epochs is converged.
+# Less than this relative improvement over the last fifth of the epochs is converged, and so
+# is less than SMALLEST in the metric's own units (a loss near 0 still falls by crumbs).
 TOLERANCE = 0.01
+SMALLEST = 0.001
 
 
-def improvement(values: list[float], mode: str) -> tuple[float, int]:
-    """(relative improvement of the last fifth of `values` on the best before, its size)."""
+def improvement(values: list[float], mode: str) -> tuple[float, float, int]:
+    """(relative and absolute improvement of the last fifth of `values` on the best before,
+    the fifth's size)."""
     window = max(1, len(values) // 5)
     before, recent = values[:-window], values[-window:]
     pick = min if mode == "min" else max
     best_before, best_recent = pick(before), pick(recent)
     gain = best_before - best_recent if mode == "min" else best_recent - best_before
-    return gain / max(abs(best_before), 1e-12), window
+    return gain / max(abs(best_before), 1e-12), gain, window
 
 
 class RunVerdict(L.Callback):
@@ -95,8 +98,8 @@ class RunVerdict(L.Callback):
                 f"trained {epochs} epoch(s), too few to tell whether {name} still improves: "
                 f"try trainer.max_epochs={max(10, 2 * epochs)}"
             )
-        gain, window = improvement(values, mode)
-        if gain > TOLERANCE:
+        gain, absolute, window = improvement(values, mode)
+        if gain > TOLERANCE and absolute > SMALLEST:
             smaller = (
                 f", a smaller batch (batch_size={self.batch_size // 2}: more steps an epoch)"
                 if self.batch_size and self.batch_size > 1
@@ -109,6 +112,7 @@ class RunVerdict(L.Callback):
                 "(tune=lr finds one)"
             )
         return (
-            f"converged: {name} improved by less than {TOLERANCE:.0%} over the last {window} "
+            f"converged: {name} improved by less than {TOLERANCE:.0%} (or {SMALLEST:g}) over the "
+            f"last {window} "
             f"epoch(s) of {epochs} (best {best:.4g} at epoch {best_epoch})"
         )
