@@ -11,8 +11,8 @@ from minibatch.cli.train import run_training
 from minibatch.display.learning_rate import EpochLearningRate
 from tests.conftest import tiny
 
-DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_model_summary",
-            "learning_rate_monitor", "step_loss", "run_page"]  # fmt: skip
+DEFAULTS = ["fit_length", "model_checkpoint", "last_checkpoint", "rich_progress_bar",
+            "rich_model_summary", "learning_rate_monitor", "step_loss", "run_page"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -20,10 +20,10 @@ DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_mo
     [
         ([], DEFAULTS),
         (["callbacks=[default,early_stopping]"], [*DEFAULTS, "early_stopping"]),
-        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:4], *DEFAULTS[5:]]),
+        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:5], *DEFAULTS[6:]]),
         (
             ["callbacks=[default,early_stopping]", "~callbacks.rich_progress_bar"],
-            [*DEFAULTS[:2], *DEFAULTS[3:], "early_stopping"],
+            [*DEFAULTS[:3], *DEFAULTS[4:], "early_stopping"],
         ),
         (["callbacks=[model_checkpoint,early_stopping]"], ["model_checkpoint", "early_stopping"]),
         (["callbacks=none"], []),
