@@ -113,9 +113,9 @@ def check_config(cfg: DictConfig) -> None:
                 f"{group}=<name>; python train.py --help lists them."
             )
     check_added_keys(cfg)
+    check_length_known(cfg)  # before the ranges: T_max=null is said with its reason
     check_ranges(cfg, RANGES)
     check_batch_size_taken(cfg)  # after the ranges: a data.batch_size=0 is said as such
-    check_length_known(cfg)
     check_run_length(cfg)
 
 
