@@ -21,9 +21,9 @@ from tests.conftest import REPO_ROOT, SEARCH_PATH
 
 
 def test_run_name_says_data_model_batch_size_and_what_the_command_line_changed():
-    overrides = ["data=mnist", "batch_size=50", "optimizer.lr=0.1", "scheduler=cosine",
+    overrides = ["data=csv", "batch_size=50", "optimizer.lr=0.1", "scheduler=cosine",
                  "paths.log_dir=/tmp/x", "trainer.enable_progress_bar=false", "seed=0"]  # fmt: skip
-    assert run_name("mnist", "mlp", 50, overrides) == "mnist-mlp-bs50-lr0.1-cosine-seed0"
+    assert run_name("csv", "mlp", 50, overrides) == "csv-mlp-bs50-lr0.1-cosine-seed0"
     assert run_name(None, None, "abc", []) == "run"
 
 

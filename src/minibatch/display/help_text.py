@@ -20,8 +20,8 @@ WIDTH = 80
 DESCRIBED_GROUPS = (("data", "Datasets"), ("model", "Models"), ("experiment", "Experiments"))
 LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug")
 EXAMPLES = (
-    ("python train.py data=mnist batch_size=50", "a notebook's dataset, your batch size"),
-    ("python train.py experiment=mnist", "a notebook reproduced"),
+    ("python train.py data=<name> batch_size=50", "a dataset listed above, your batch size"),
+    ("python train.py experiment=<name>", "an experiment listed above: its data and settings"),
     ("python train.py optimizer=sgd optimizer.lr=0.1 trainer.max_epochs=5", "any key"),
     ("python train.py -m batch_size=1000,10000", "a sweep: one run per value"),
     ("python train.py data=csv data.path=my.csv data.target=price", "your own table"),

@@ -1,4 +1,4 @@
-"""The best trial of a hyperparameter search (`python train.py -m hparams_search=mnist_optuna`).
+"""The best trial of a hyperparameter search (`python train.py -m hparams_search=<name>`).
 
 The Optuna sweeper prints the best parameters and value and saves them in the sweep folder's
 `optimization_results.yaml`, but not which trial (run folder, checkpoints) they came from.
