@@ -1,4 +1,5 @@
-"""How long things take on this machine: one run, and the test suite's two tiers.
+"""The timings docs/tour.md and docs/development.md quote, measured on this machine: a run's
+and the test suite's two tiers. Rerun to regenerate them.
 
     python scripts/timings.py [KEY=VALUE ...]     # `python train.py KEY=VALUE ...`, wall time
     python scripts/timings.py --tests             # the whole suite, then the fast tier
