@@ -1,7 +1,7 @@
 """Settings from `.env` at the project root: tracker keys and paths kept out of the configs.
 
-`.env` (git-ignored; see `.env.example`) is read before Hydra composes the config (which
-reads `${oc.env:...}`); the shell's variables and the command line win over it.
+Read before Hydra composes (the configs use `${oc.env:...}`); it never wins over the shell,
+and the command line wins over both. `.env.example` lists what it may set.
 """
 
 from __future__ import annotations

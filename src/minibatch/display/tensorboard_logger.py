@@ -1,7 +1,7 @@
 """Lightning's TensorBoardLogger, without an empty `hparams.yaml` in every run folder.
 
-HPARAMS rows come from hparams.py, so Lightning's logger would save `{}` as hparams.yaml;
-this one writes it only when it holds something (a module that calls save_hyperparameters).
+HPARAMS rows come from hparams.py, so Lightning's logger would save `{}`; this one writes the
+file only when it holds something (a LightningModule of yours that saves hyperparameters).
 """
 
 from __future__ import annotations
