@@ -7,6 +7,7 @@ join the search path, so core tests never need a notebook example.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +76,13 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With MINIBATCH_IMPORTED_TO=<folder>, each process (xdist worker) writes the `minibatch`
+    modules it imported there: scripts/timings.py checks the fast tier reaches every one."""
+    folder = os.environ.get("MINIBATCH_IMPORTED_TO")
+    if folder:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        names = sorted(name for name in sys.modules if name.split(".")[0] == "minibatch")
+        (Path(folder) / f"{worker}.txt").write_text("\n".join(names) + "\n")

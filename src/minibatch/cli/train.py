@@ -18,6 +18,7 @@ from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
 from minibatch.cli.env_file import read_env_file
 from minibatch.display.config_tree import print_config_tree
+from minibatch.display.help_text import help_without_composing
 from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_resume
 from minibatch.runs.run_outcome import run_outcome
@@ -65,6 +66,7 @@ def run_training(cfg: DictConfig):
     return result
 
 
+@help_without_composing(CONFIG_DIR)
 @overrides_checked_first
 @summary_at_the_end  # of a sweep: what became of each job
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
