@@ -975,7 +975,8 @@ def test_no_mistake_wrote_among_the_inputs(outcomes):
 
 EARLY = ["override-unclosed-list", "added-misspelt-key", "batch-zero", "seed-negative",
          "clip-negative", "hidden-zero", "logdir-is-file", "task-name-slash", "batch-unresolved",
-         "delete-data", "max-steps-zero"]  # fmt: skip
+         "delete-data", "max-steps-zero", "tune-apply-without-finder", "tune-too-few-steps",
+         "tune-several-devices"]  # fmt: skip
 
 
 def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):
