@@ -15,6 +15,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from minibatch.cli.train import run_training
 from minibatch.display.hparams import run_hparams
 from minibatch.errors import UserError
+from minibatch.runs.resume import resume_command
 from minibatch.speed.grouped_steps import GroupedStepsModule, minibatches_per_epoch
 from minibatch.tooling.finder_plot import IMAGE_TAG, PLOT_FILE
 from minibatch.tooling.lr_suggestion import steepest_fall
@@ -61,7 +62,13 @@ def test_apply_trains_the_grouped_module_with_the_rate_found(compose_config):
     )
     assert result.trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(lr)
     assert lr != 0.001, "not Adam's configured rate"
-    assert run_hparams(cfg, {}, [])["lr"] == pytest.approx(lr), "HPARAMS show the rate used"
+    hparams = run_hparams(cfg)
+    assert hparams["lr"] == lr, "HPARAMS show the rate used"
+    assert f"lr{lr}" in hparams["run"] and "tune" not in hparams["run"], hparams["run"]
+    command = resume_command(Path("last.ckpt"))
+    assert f"optimizer.lr={lr}" in command and "tune" not in command, (
+        "an interrupted run resumes with the rate it trains with"
+    )
 
 
 def test_batch_size_finder_gives_a_power_of_two_within_bounds(compose_config, capsys):

@@ -10,8 +10,9 @@ import tempfile
 from dataclasses import dataclass
 
 import lightning as L
+from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch.tuner import Tuner
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from minibatch.build import build_datamodule, build_module, build_trainer, is_lightning_module
 from minibatch.checks.one_sentence import say
@@ -84,12 +85,13 @@ def find_lr(cfg: DictConfig, trainer: L.Trainer, model, datamodule) -> float:
         early_stop_threshold=tune.early_stop_threshold, update_attr=False,
     )  # fmt: skip
     steps = len(finder.results["loss"])
-    lr = steepest_fall(finder.results["lr"], finder.results["loss"])
-    if lr is None:
+    steepest = steepest_fall(finder.results["lr"], finder.results["loss"])
+    if steepest is None:
         raise UserError(
             f"the learning-rate finder's loss diverged within {steps} steps, too few to "
             "suggest a rate: lower tune.max_lr or tune.min_lr."
         )
+    lr = float(f"{steepest:.3g}")  # the curve's precision, and a run name that reads well
     lightning_lr = finder.suggestion(SKIP_BEGIN, SKIP_END)
     plot = save_lr_plot(finder, lr, lightning_lr, cfg.paths.output_dir, trainer.loggers)
     key = lr_key(cfg)
@@ -129,7 +131,8 @@ def batch_size_holder(cfg: DictConfig, model, datamodule) -> str:
 
 
 def apply(cfg: DictConfig, found: Found) -> None:
-    """Set the value found in the run's config, so the run, its name and HPARAMS use it."""
+    """Set the value found in the run's config, and in its recorded command line in place of
+    `tune=`: the run's name, HPARAMS and resume command then say the value used."""
     with open_dict(cfg):
         OmegaConf.update(cfg, found.key, found.value, merge=False)
     if found.key == "batch_size" and cfg.data.get("batch_size") != found.value:
@@ -137,3 +140,10 @@ def apply(cfg: DictConfig, found: Found) -> None:
             "tune.apply=true sets batch_size, which the data config does not pass on: add "
             "batch_size: ${batch_size} to it."
         )
+    if HydraConfig.initialized():
+        typed = HydraConfig.get().overrides.task
+        kept = [o for o in typed if o.lstrip("+~").split("=")[0].split(".")[0] != "tune"
+                and o.split("=")[0] != found.key]  # fmt: skip
+        with read_write(typed):
+            typed.clear()
+            typed.extend([*kept, f"{found.key}={found.value}"])
