@@ -24,6 +24,7 @@ from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_res
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses
 from minibatch.speed.group_size import check_steps_per_call
+from minibatch.tooling.finder_options import check_tune
 from minibatch.tooling.sweep_summary import in_a_sweep, summary_at_the_end
 
 read_env_file()  # .env: tracker keys and paths, never over what is set
@@ -35,6 +36,7 @@ def run_training(cfg: DictConfig):
     """What `python train.py` runs, in-process: check, resolve `ckpt_path`, train with guards."""
     check_config(cfg)  # before Lightning is imported: a bad value answers at once
     check_steps_per_call(cfg)
+    check_tune(cfg)
     print_config_tree(cfg)  # print_config=false: off
     checkpoint = checkpoint_to_resume(cfg)  # ckpt_path=last: the newest run's checkpoint
     with open_dict(cfg):
@@ -50,6 +52,13 @@ def run_training(cfg: DictConfig):
     from minibatch.tooling.trackers import TrackerParams, TrackerRuns, continue_tracker_runs
     from minibatch.train import train
 
+    if cfg.tune.finder != "none":  # tune=lr, tune=batch_size: Lightning's finder first
+        from minibatch.tooling.finders import apply, find
+
+        found = find(cfg)
+        if not cfg.tune.apply:
+            return found.result
+        apply(cfg, found)
     continue_tracker_runs(cfg, checkpoint)  # the same MLflow and W&B runs, resumed
     config = OmegaConf.to_container(cfg, resolve=True)
     guards = RunGuards(cfg, config)

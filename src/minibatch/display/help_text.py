@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 
 WIDTH = 80
 DESCRIBED_GROUPS = (("data", "Datasets"), ("model", "Models"), ("experiment", "Experiments"))
-LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug")
+LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug", "tune")
 # Top-level entries of train.yaml that are not options of a run (Hydra's are --hydra-help's).
 NOT_OPTIONS = ("defaults", "hydra")
 EXAMPLES = (
@@ -26,6 +26,7 @@ EXAMPLES = (
     ("python train.py optimizer=sgd optimizer.lr=0.1 trainer.max_epochs=5", "any key"),
     ("python train.py -m batch_size=1000,10000", "a sweep: one run per value"),
     ("python train.py data=csv data.path=my.csv data.target=price", "your own table"),
+    ("python train.py tune=lr tune.apply=true", "find a learning rate, then train with it"),
 )
 
 
