@@ -23,8 +23,8 @@ and, separately, the start-up: from launching the process to its first training 
 
 The fast path keeps the results: tests/core/test_grouped_steps.py checks that the losses
 and weights are those of one step per call and of the hand loop. `--markdown FILE` also
-writes the table as Markdown, the form the README's Speed section shows (a test holds the
-README's table to these columns and rows).
+writes the table as Markdown, the form docs/benchmark.md shows (a test holds the
+page's tables to these columns and rows).
 """
 
 from __future__ import annotations
@@ -46,13 +46,13 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
-from lightning.pytorch.callbacks import Callback
 from omegaconf import open_dict
 from rich.console import Console
 from rich.table import Table
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from clocks import EpochTimer
 from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
 from minibatch.cli.entry import quiet_known_noise, register_configs
 from minibatch.data_spec import DataSpec
@@ -157,19 +157,6 @@ class StockModule(L.LightningModule):
         return self.opt(self.parameters())
 
 
-class EpochTimer(Callback):
-    """Wall time of each training epoch (validation is disabled in the benchmark)."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-
-    def on_train_epoch_start(self, trainer, pl_module) -> None:
-        self.start = time.perf_counter()
-
-    def on_train_epoch_end(self, trainer, pl_module) -> None:
-        self.times.append(time.perf_counter() - self.start)
-
-
 def stock_epochs(w: dict, device: torch.device, epochs: int, log_dir: str) -> list[float]:
     loader = DataLoader(ItemDataset(w["x"], w["y"]), batch_size=w["batch_size"], shuffle=True)
     timer = EpochTimer()
@@ -221,7 +208,7 @@ def end_to_end(rounds: int, log_dir: str) -> tuple[list, list]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     template = [sys.executable, "train.py", "data=mnist", "batch_size=50",
                 f"paths.log_dir={log_dir}",
-                "+callbacks.clock._target_=first_batch_clock.FirstBatchClock",
+                "+callbacks.clock._target_=clocks.FirstBatchClock",
                 f"+callbacks.clock.path={clock}"]  # fmt: skip
     hand = [sys.executable, "scripts/hand_mnist.py", f"--first-batch-file={clock}"]
     # One untimed run of each first: the files are in the page cache for both, and the
@@ -279,7 +266,7 @@ WORKLOADS = ("cooking", "mnist", "data", "end-to-end")
 
 
 def argument_parser() -> argparse.ArgumentParser:
-    """The options (a test parses the README's benchmark commands with it)."""
+    """The options (a test parses the documented benchmark commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
@@ -349,7 +336,7 @@ def workload_rows(name: str, args: argparse.Namespace, device: torch.device, log
 
 
 def markdown_table(title: str, rows: list) -> str:
-    """The table as the README shows it: the title line, then a Markdown table."""
+    """The table as docs/benchmark.md shows it: the title line, then a Markdown table."""
     lines = [f"`{title}`", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)]) + "\n"
 
