@@ -1,10 +1,6 @@
-"""Validation metrics against the optimizer step, for questions asked in steps.
-
-The template logs an epoch's metrics against the epoch, so runs of any batch size line up;
-"how many steps until val/acc reaches 97%?" (docs/batch-size.md) needs them against the
-optimizer step instead, at every validation, also those inside an epoch
-(`trainer.val_check_interval`). This callback writes each validation's `val/<name>` as
-`val/<name>_by_step` at `trainer.global_step`.
+"""Validation metrics also against the optimizer step (`val/<name>_by_step`): the template
+logs them against the epoch, but "how many steps until val/acc reaches 97%?" (docs/lessons.md)
+is asked in steps, also for validations inside an epoch (`trainer.val_check_interval`).
 """
 
 from __future__ import annotations

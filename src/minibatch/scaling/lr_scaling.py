@@ -1,8 +1,6 @@
-"""Move the learning rate with the batch size: the linear rule with a gradual warmup (Goyal et al.,
-2017) or the square-root rule, from the rate tuned at a reference batch size.
-
-The rate is set before every optimizer step (in the hooks that follow the step before), as a
-factor on the optimizer's own rate, so an epoch scheduler (configs/scheduler/) still applies.
+"""Move the learning rate with the batch size: the linear rule with a gradual warmup (Goyal et
+al., 2017) or the square-root rule, from the rate tuned at a reference batch size; a factor
+on the optimizer's own rate, so an epoch scheduler (configs/scheduler/) still applies.
 """
 
 from __future__ import annotations

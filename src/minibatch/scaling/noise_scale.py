@@ -1,11 +1,7 @@
 """The gradient noise scale B_simple, measured while training, shown as `lesson/noise_scale`.
 
-Every `every` optimizer steps, just before a step, the step's batch is cut into `slices`
-equal slices and each slice's gradient is computed at the step's parameters (one extra
-forward and backward pass over the batch, in pieces, leaving `.grad` alone): the slices are
-the small batches, the whole batch (their mean gradient) the big one. Gradients of other
-steps would not do: they mix in how the parameters moved, and at a good learning rate
-consecutive gradients point against each other (|G|² would come out negative).
+Slices of one step's batch at that step's parameters are the small batches, the whole batch
+the big one: gradients of consecutive steps would mix in how the parameters moved.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
-"""McCandlish et al.'s estimator of the simple noise scale B_simple = tr(Σ) / |G|² (2018, app. A).
-
-A batch of B examples gives a gradient whose squared norm has the mean |G|² + tr(Σ) / B, so
-squared norms measured at two batch sizes give unbiased estimates of both ingredients. Each
-estimate alone is noisy: they are averaged (exponential moving averages) before the ratio.
+"""McCandlish et al.'s estimator of B_simple = tr(Σ) / |G|² (2018, app. A): a batch of B has
+E|G_B|² = |G|² + tr(Σ) / B, so squared norms at two batch sizes give both ingredients, each
+noisy alone: they are averaged (moving averages) before the ratio.
 """
 
 from __future__ import annotations
