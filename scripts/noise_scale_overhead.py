@@ -1,15 +1,13 @@
 """What the noise-scale callback costs per training step: `python scripts/noise_scale_overhead.py`
 
-Trains the same run with and without `callbacks=[default,noise_scale]`, interleaved round
-after round in one process, on the default path (`python train.py data=mnist`: grouped
-steps, the default callbacks, TensorBoard), and prints the training-epoch time per optimizer
-step of each (the median over the measured epochs; each fit's first epoch is a warm-up and
-validation is off) and the difference, for each `--every` (the callback's interval). The
-time is the process's CPU time, on one torch thread: other processes sharing the machine
-change the wall time of a step several-fold, not the work it does.
+Trains on the default path (`python train.py data=mnist`: grouped steps, the default callbacks,
+TensorBoard) with the callback added, and times, in the same epochs of the same run, the
+callback's own hook and the whole training epoch (process CPU time on one torch thread, so
+other processes sharing the machine do not count): the ratio is the callback's share of the
+step time. Each fit's first epoch is a warm-up; validation is off.
 
-    python scripts/noise_scale_overhead.py                         # MNIST, batch 50, every=50
-    python scripts/noise_scale_overhead.py --every 10 50 200 --rounds 5
+    python scripts/noise_scale_overhead.py                         # MNIST, batch 50, every=64
+    python scripts/noise_scale_overhead.py --every 64 256 1024
     python scripts/noise_scale_overhead.py --overrides data=cooking batch_size=1000
 """
 
@@ -17,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
@@ -29,25 +27,45 @@ from omegaconf import open_dict
 
 from minibatch.cli.entry import quiet_known_noise, register_configs
 from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.scaling.noise_scale import GradientNoiseScale
+
+
+class TimedNoiseScale(GradientNoiseScale):
+    """The callback, with the CPU time its measurements took, per epoch."""
+
+    def __init__(self, every: int) -> None:
+        super().__init__(every=every)
+        self.seconds = 0.0
+
+    def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule,
+                             batch: Any, batch_idx: int) -> None:  # fmt: skip
+        start = time.process_time()
+        super().on_train_batch_start(trainer, pl_module, batch, batch_idx)
+        self.seconds += time.process_time() - start
 
 
 class EpochClock(L.Callback):
-    """The CPU time of each training epoch (without validation) and the steps it took."""
+    """CPU time of the training epochs after the first, and the callback's share of it."""
 
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-        self.steps: list[int] = []
+    def __init__(self, timed: TimedNoiseScale) -> None:
+        self.timed = timed
+        self.epoch_seconds = self.callback_seconds = 0.0
+        self.steps = self.measurements = 0
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.start, self.first_step = time.process_time(), trainer.global_step
+        self.callback_start, self.first_measurement = self.timed.seconds, len(self.timed.history)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self.seconds.append(time.process_time() - self.start)
-        self.steps.append(trainer.global_step - self.first_step)
+        if trainer.current_epoch == 0:
+            return  # warm-up
+        self.epoch_seconds += time.process_time() - self.start
+        self.callback_seconds += self.timed.seconds - self.callback_start
+        self.steps += trainer.global_step - self.first_step
+        self.measurements += len(self.timed.history) - self.first_measurement
 
 
-def seconds_per_step(overrides: list[str], epochs: int, log_dir: Path) -> tuple[float, int]:
-    """Median training-epoch time per optimizer step of one fit (first epoch dropped)."""
+def measure(overrides: list[str], every: int, epochs: int, log_dir: Path) -> EpochClock:
     from minibatch.train import train
 
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
@@ -57,18 +75,17 @@ def seconds_per_step(overrides: list[str], epochs: int, log_dir: Path) -> tuple[
             f"trainer.max_epochs={epochs}", *overrides,
         ])  # fmt: skip
     with open_dict(cfg):
-        cfg.paths.output_dir = str(log_dir / f"run{time.monotonic_ns()}")
-    clock = EpochClock()
-    train(cfg, callbacks=[clock])
-    per_step = [s / n for s, n in zip(clock.seconds[1:], clock.steps[1:], strict=True)]
-    return statistics.median(per_step), clock.steps[-1]
+        cfg.paths.output_dir = str(log_dir / f"every{every}")
+    timed = TimedNoiseScale(every)
+    clock = EpochClock(timed)
+    train(cfg, callbacks=[timed, clock])
+    return clock
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--every", type=int, nargs="+", default=[50],
-                        help="callbacks.noise_scale.every values to time")  # fmt: skip
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--every", type=int, nargs="+", default=[64],
+                        help="the callback's interval in optimizer steps")  # fmt: skip
     parser.add_argument("--epochs", type=int, default=3, help="per fit; the first is a warm-up")
     parser.add_argument("--overrides", nargs="*", default=["data=mnist"])
     args = parser.parse_args()
@@ -77,28 +94,16 @@ def main() -> None:
     torch.set_num_threads(1)
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     print(f"CPU time on one torch thread; overrides: {' '.join(args.overrides)}")
-    variants = {"without": ["callbacks=default"]}
-    for every in args.every:
-        variants[f"every={every}"] = [
-            "callbacks=[default,noise_scale]",
-            f"callbacks.noise_scale.every={every}",
-        ]
-    times: dict[str, list[float]] = {name: [] for name in variants}
     with tempfile.TemporaryDirectory() as log_dir:
-        for _ in range(args.rounds):
-            for name, overrides in variants.items():
-                seconds, steps = seconds_per_step(
-                    [*args.overrides, *overrides], args.epochs, Path(log_dir)
-                )
-                times[name].append(seconds)
-    base = statistics.median(times["without"])
-    print(f"{steps} optimizer steps an epoch; median of {args.rounds} rounds:")
-    print(f"  without the callback: {base * 1e3:.3f} ms/step")
-    for name in variants:
-        if name != "without":
-            cost = statistics.median(times[name])
-            extra = f"{(cost - base) * 1e6:+.1f} us/step = {(cost / base - 1) * 100:+.1f}%"
-            print(f"  noise_scale {name}: {cost * 1e3:.3f} ms/step, overhead {extra}")
+        for every in args.every:
+            clock = measure(args.overrides, every, args.epochs, Path(log_dir))
+            without = clock.epoch_seconds - clock.callback_seconds
+            print(
+                f"every={every}: {clock.measurements} measurements in {clock.steps} steps; "
+                f"{without / clock.steps * 1e3:.3f} ms/step without the callback, "
+                f"{clock.callback_seconds / clock.measurements * 1e3:.2f} ms a measurement: "
+                f"overhead {clock.callback_seconds / without * 100:.1f}% of the step time"
+            )
 
 
 if __name__ == "__main__":
