@@ -239,6 +239,8 @@ def report(study: Study, args: argparse.Namespace, sweep: Path) -> None:
     s_min, b_noise = fit_noise_scale([r.batch for r in best], [r.steps for r in best])
     # Each run's estimate is noisy and drifts as training goes: the median over batch sizes.
     noise_scale = statistics.median(r.noise_scale for r in best if math.isfinite(r.noise_scale))
+    if args.rule:
+        print(f"\nlr: the rate at batch {study.reference_batch}, scaled by the {args.rule} rule")
     tried = {r.batch: [] for r in best}
     for folder in sweep.glob("b*_lr*"):
         batch, lr = folder.name.removeprefix("b").split("_lr")
@@ -246,7 +248,7 @@ def report(study: Study, args: argparse.Namespace, sweep: Path) -> None:
     print(f"\n{'B':>6} {'lr':>8} {'steps':>7} {'examples':>9} {'B_simple':>9}  rates tried")
     for r in best:
         examples, rates = r.steps * r.batch, sorted(tried[r.batch])
-        edge = "  (the largest rate tried)" if r.lr == rates[-1] else ""
+        edge = "  (the largest rate tried)" if len(rates) > 1 and r.lr == rates[-1] else ""
         print(f"{r.batch:6d} {r.lr:8.4g} {r.steps:7d} {examples:9d} {r.noise_scale:9.1f}  "
               f"{', '.join(f'{lr:.4g}' for lr in rates)}{edge}")  # fmt: skip
     print(f"fit S = S_min (1 + B_noise / B): S_min = {s_min:.0f}, knee B_noise = {b_noise:.0f}")
