@@ -434,6 +434,20 @@ ROWS = [
     ),  # fmt: skip
     ("seed-negative", "values", T, [*TINY, "seed=-1"], "seed must be an integer from 0"),
     ("seed-too-large", "values", T, [*TINY, "seed=99999999999"], "seed must be an integer from 0"),
+    (
+        "lr-scaling-unknown-rule",
+        "values",
+        T,
+        [*TINY, "callbacks=[default,lr_scaling]", "callbacks.lr_scaling.rule=cubic"],
+        "rule='cubic' is unknown: use one of linear, sqrt, none",
+    ),
+    (
+        "noise-scale-one-slice",
+        "values",
+        T,
+        [*TINY, "callbacks=[default,noise_scale]", "callbacks.noise_scale.slices=1"],
+        "callbacks.noise_scale needs every >= 1, slices >= 2",
+    ),
     ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
     ("compile-text", "types", T, [*TINY, "compile=maybe"], "compile must be true or false"),
     # The net, the optimizer, the scheduler.
