@@ -2,7 +2,7 @@
 PYTHON ?= python
 ARGS ?=
 
-.PHONY: help train test test-fast lint format tensorboard
+.PHONY: help train test test-fast lint format tensorboard docs
 
 help:  ## list the targets
 	@grep -E "^[a-z-]+:.*## " $(MAKEFILE_LIST) | sed -E "s/:.*## /\t/"
@@ -26,3 +26,6 @@ format:  ## fix what ruff can fix and format the code
 
 tensorboard:  ## TensorBoard on every run under logs/
 	$(PYTHON) -m tensorboard.main --logdir logs $(ARGS)
+
+docs:  ## the documentation site at http://127.0.0.1:8000, rebuilt as you edit (needs .[docs])
+	$(PYTHON) -m mkdocs serve $(ARGS)

@@ -46,13 +46,13 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
-from lightning.pytorch.callbacks import Callback
 from omegaconf import DictConfig, open_dict
 from rich.console import Console
 from rich.table import Table
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from clocks import EpochClock, clock, intervals
 from minibatch.build import build_datamodule, build_module, build_net, build_trainer, instantiate
 from minibatch.cli.entry import quiet_known_noise, register_configs
 from minibatch.runs.project_paths import CONFIG_DIR
@@ -72,35 +72,6 @@ NO_CHECKPOINTS = (
     "trainer.enable_checkpointing=false", "trainer.enable_model_summary=false",
 )  # fmt: skip
 NO_VALIDATION = ("trainer.limit_val_batches=0", "trainer.num_sanity_val_steps=0")
-
-
-# Clocks ------------------------------------------------------------------------------------
-def clock(device: torch.device) -> float:
-    """Now, once the device has finished the work queued so far."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter()
-
-
-def intervals(marks: list[float]) -> list[float]:
-    return [end - start for start, end in zip(marks[:-1], marks[1:], strict=True)]
-
-
-class EpochClock(Callback):
-    """Marks every training epoch's start and the fit's end: an epoch runs to the next mark."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.device, self.marks = device, []
-
-    def on_train_epoch_start(self, trainer, pl_module) -> None:
-        self.marks.append(clock(self.device))
-
-    def on_train_end(self, trainer, pl_module) -> None:
-        self.marks.append(clock(self.device))
-
-    @property
-    def times(self) -> list[float]:
-        return intervals(self.marks)
 
 
 # Workloads -------------------------------------------------------------------------------
@@ -260,7 +231,7 @@ def end_to_end(rounds: int, log_dir: str) -> tuple[list, list]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     template = [sys.executable, "train.py", "data=mnist", "batch_size=50",
                 f"paths.log_dir={log_dir}",
-                "+callbacks.clock._target_=first_batch_clock.FirstBatchClock",
+                "+callbacks.clock._target_=clocks.FirstBatchClock",
                 f"+callbacks.clock.path={clock_file}"]  # fmt: skip
     hand = [sys.executable, "scripts/hand_mnist.py", f"--first-batch-file={clock_file}"]
     # One untimed run of each first: the files are in the page cache for both, and the

@@ -18,7 +18,7 @@ Inductor's CPU kernels run OpenMP parallel regions even for tiny tensors; on a m
 cores are busy with other work, waiting for a descheduled thread can cost more than the
 kernel, which `--threads 1` shows.
 
-MNIST reads data/mnist.pkl.gz (see README); without it that workload is skipped.
+MNIST reads data/mnist.pkl.gz (see docs/datasets.md); without it that workload is skipped.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lightning.pytorch.callbacks import Callback
+from clocks import EpochTimer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKLOADS = {
@@ -58,19 +58,6 @@ QUIET = [
 ]
 
 
-class EpochTimer(Callback):
-    """Wall time of each epoch: its training steps and its validation."""
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-
-    def on_train_epoch_start(self, trainer, module) -> None:
-        self.start = time.perf_counter()
-
-    def on_train_epoch_end(self, trainer, module) -> None:  # Lightning calls it after validation
-        self.times.append(time.perf_counter() - self.start)
-
-
 def one_run(workload: str, compiled: bool, backend: str, epochs: int) -> dict:
     """Train once in this process and return the timings (run in a child process)."""
     from hydra import compose, initialize_config_dir
@@ -92,7 +79,7 @@ def one_run(workload: str, compiled: bool, backend: str, epochs: int) -> dict:
         cfg = compose(config_name="train", overrides=overrides)
     with open_dict(cfg):
         cfg.paths.output_dir = tempfile.mkdtemp()
-        cfg.callbacks = {"epoch_timer": {"_target_": f"{__name__}.EpochTimer"}}
+        cfg.callbacks = {"epoch_timer": {"_target_": "clocks.EpochTimer"}}
     start = time.perf_counter()
     result = run_training(cfg)
     total = time.perf_counter() - start

@@ -4,7 +4,7 @@
     python scripts/experiments.py cooking mnist
 
 The same checks are tests (tests/examples/test_experiments.py); this prints the measured values,
-for the README's table and for your own changes.
+for the table of docs/lessons.md and for your own changes.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 Imports torch, loads data/mnist.pkl.gz, trains the 784-50-10 MLP with SGD (lr 0.5) on
 shuffled batches of 50 for 3 epochs and validates after each epoch, as the notebook does.
 `--first-batch-file` writes the wall-clock time of the first training batch (for the
-benchmark's start-up figure).
+benchmark's start-up figure). It imports torch alone, so it repeats the pickle's sha256
+rather than import it from the package (which would load Lightning into the baseline).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pictures of TensorBoard after a 2-job batch-size sweep, as the README shows them.
+"""Pictures of TensorBoard after a 2-job batch-size sweep, as docs/tensorboard.md shows them.
 
 Runs `python train.py -m batch_size=1000,10000 trainer.max_epochs=20` into a fresh folder,
 starts a real TensorBoard on 127.0.0.1, and has headless Chromium photograph the SCALARS

@@ -1,4 +1,4 @@
-"""The timings the README quotes, measured on this machine: rerun to regenerate them.
+"""The timings docs/tour.md quotes, measured on this machine: rerun to regenerate them.
 
     python scripts/timings.py            # the default run, `python train.py`, wall time
     python scripts/timings.py --tests    # also the whole test suite, `python -m pytest -q`

@@ -1,3 +1,6 @@
-"""minibatch: a Lightning + Hydra template for learning mini-batch training."""
+"""minibatch: a Lightning + Hydra template for learning mini-batch training.
 
-__version__ = "0.1.0"
+The training path sits at the top of the package; every other concern is a wing below it.
+"""
+
+__version__ = "0.2.0"

@@ -1,13 +1,7 @@
 """What a DataModule tells the model about its data: the one handoff from data to model.
 
-A DataModule is prepared and set up the Lightning way (download in `prepare_data`, splits
-in `setup`), then describes itself with a `DataSpec` in its `spec` attribute. Building the
-net, the loss and the metrics reads this object and nothing else, so any
-LightningDataModule that sets `self.spec` in `setup` trains through `train.py`:
-
-    def setup(self, stage=None):
-        self.train_set, self.valid_set = ...
-        self.spec = DataSpec(task="multiclass", input_shape=(784,), num_classes=10)
+Building the net, the loss and the metrics reads this object and nothing else, so any
+LightningDataModule that sets `self.spec = DataSpec(...)` in `setup` trains through train.py.
 """
 
 from __future__ import annotations
@@ -19,8 +13,8 @@ from typing import Any
 import torch
 
 from minibatch.errors import UserError
+from minibatch.tasks import get_task
 
-TASKS = ("regression", "binary", "multiclass")
 INPUT_KINDS = ("features", "tokens", "images")
 # The token id that pads sequences of different lengths (nets ignore it).
 PAD = 0
@@ -39,8 +33,9 @@ class DataSpec:
         input_kind: "features" (float vectors), "images" (float channels x height x width)
             or "tokens" (integer ids with lengths, batches are `(ids, lengths)`).
         vocab_size: for "tokens", the number of distinct ids (the embedding's rows).
-        target_mean, target_std: when the data standardised a regression target, its
-            statistics, so that metrics and predictions are reported in the target's units.
+        target_mean: when the data standardised a regression target, its mean, so that
+            metrics and predictions are reported in the target's units.
+        target_std: the standard deviation that standardised the target, with target_mean.
     """
 
     task: str
@@ -53,8 +48,7 @@ class DataSpec:
     target_std: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise UserError(f"unknown task {self.task!r}: use one of {', '.join(TASKS)}.")
+        get_task(self.task)  # a name of the task table, or one sentence listing them
         if self.input_kind not in INPUT_KINDS:
             raise UserError(
                 f"unknown input kind {self.input_kind!r}: use one of {', '.join(INPUT_KINDS)}."

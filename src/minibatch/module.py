@@ -1,8 +1,7 @@
 """The template's LightningModule: a net trained for the task its data poses (`model=` a net).
 
-The net is built from the DataModule's `DataSpec` in `configure_model`, so the model never
-reads the data itself; metrics are logged once per epoch, against the epoch, because a
-`self.log` per step costs about as much as the notebooks' small steps.
+The net is built from the DataModule's `DataSpec`, so the model never reads the data; metrics
+are logged once an epoch, since a `self.log` per step costs as much as a notebook's step.
 """
 
 from __future__ import annotations

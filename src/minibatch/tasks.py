@@ -1,8 +1,7 @@
 """What "regression", "binary" and "multiclass" mean for training: a loss and some metrics.
 
-The dataset decides the task; the net only produces raw outputs (no final sigmoid or
-softmax), and the task turns them into a loss and torchmetrics. Keeping this in one table
-is what lets any net train on any dataset.
+The net produces raw outputs and the task turns them into a loss and torchmetrics: one table,
+so any net trains on any dataset; its keys are the task names a `DataSpec` accepts.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """What a run computes, top to bottom: seed, build the data, the model and the trainer, fit, test.
 
-Everything is chosen in configs/ and built by build.py. The command line (cli/train.py)
-wraps this with checks before the run and one clear sentence when it stops; this function
-itself is plain Lightning, for notebooks and tests too.
+Plain Lightning, for notebooks and tests too: the command line (cli/train.py) adds the checks
+and the one clear sentence when it stops.
 """
 
 from __future__ import annotations

@@ -64,3 +64,19 @@ def test_every_checkpoint_of_a_run_is_written_atomically(tmp_path, monkeypatch):
     assert written[-1] == "interrupted.ckpt" and "last.ckpt" in written
     assert any(name.startswith("epoch_") for name in written)
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == sorted(set(written))
+
+
+def test_two_writers_of_one_file_never_share_a_partial_file(tmp_path, monkeypatch):
+    """A second write that starts while the first is under way (two runs downloading the same
+    data file): each writes its own hidden file, and the target is one of the two, whole."""
+    target, real = tmp_path / "mnist.pt", atomic_checkpoints.write_file
+
+    def meanwhile_another_writer(path: Path, data: memoryview | bytes) -> None:
+        real(path, data)  # written, not yet renamed: another writer starts and finishes
+        monkeypatch.setattr(atomic_checkpoints, "write_file", real)
+        atomic_checkpoints.write_atomically(target, b"second writer")
+
+    monkeypatch.setattr(atomic_checkpoints, "write_file", meanwhile_another_writer)
+    atomic_checkpoints.write_atomically(target, b"first writer")
+    assert target.read_bytes() == b"first writer", "the last rename wins, whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.pt"]

@@ -11,21 +11,20 @@ import pytest
 from hydra import compose, initialize_config_dir
 from rich.console import Console
 
-from minibatch.display.config_tree import config_tree, print_config_tree
+from minibatch.display.config_tree import config_branches, print_config_tree
 from tests.conftest import REPO_ROOT
 
 
 # The config tree -----------------------------------------------------------------------------
-def printed(cfg) -> str:
-    console = Console(file=io.StringIO(), width=200, color_system=None)
+def printed(cfg, width: int = 200) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     print_config_tree(cfg, console)
     return console.file.getvalue()
 
 
 def test_config_tree_shows_every_group_resolved(compose_config):
-    cfg = compose_config("batch_size=123", "optimizer.lr=0.25")
-    tree = config_tree(cfg)
-    labels = [str(branch.label) for branch in tree.children]
+    cfg = compose_config("batch_size=123", "optimizer.lr=0.25", "print_config=true")
+    labels = list(config_branches(cfg))
     assert labels[:4] == ["run", "data", "model", "trainer"]
     assert {"callbacks", "logger", "paths"} <= set(labels)
     text = printed(cfg)
@@ -35,13 +34,23 @@ def test_config_tree_shows_every_group_resolved(compose_config):
     assert f"output_dir: {cfg.paths.output_dir}" in text
 
 
-def test_print_config_false_prints_nothing(compose_config):
+def test_the_tree_is_off_by_default_and_on_with_one_option(compose_config):
+    assert compose_config().print_config is False, "off by default"
+    assert printed(compose_config()) == ""
     assert printed(compose_config("print_config=false")) == ""
-    assert compose_config().print_config is True, "on by default"
+    assert printed(compose_config("print_config=true")).startswith("config\n")
+
+
+def test_paths_are_never_cut_on_a_narrow_terminal(compose_config, tmp_path):
+    deep = tmp_path / ("a_long_folder_name_" * 6) / "logs"
+    cfg = compose_config("print_config=true", f"paths.log_dir={deep}")
+    text = printed(cfg, width=80)
+    assert f"log_dir: {deep}" in text, "a path longer than the terminal is printed whole"
+    assert "hparams" not in text, "TensorBoard's column spec is not the run's config"
 
 
 def test_only_the_first_process_of_a_ddp_run_prints(compose_config, monkeypatch):
-    cfg = compose_config("batch_size=123")
+    cfg = compose_config("batch_size=123", "print_config=true")
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert printed(cfg) == ""
     monkeypatch.setenv("LOCAL_RANK", "0")
@@ -49,7 +58,7 @@ def test_only_the_first_process_of_a_ddp_run_prints(compose_config, monkeypatch)
 
 
 @pytest.mark.slow
-def test_train_py_prints_the_tree_unless_told_not_to(tmp_path):
+def test_train_py_prints_the_tree_when_asked(tmp_path):
     command = [
         sys.executable,
         str(REPO_ROOT / "train.py"),
@@ -61,9 +70,9 @@ def test_train_py_prints_the_tree_unless_told_not_to(tmp_path):
         "logger=none",
         "callbacks=none",
     ]
-    shown = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    hidden = subprocess.run(
-        [*command, "print_config=false"], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    hidden = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    shown = subprocess.run(
+        [*command, "print_config=true"], capture_output=True, text=True, timeout=300, cwd=tmp_path
     )
     assert shown.returncode == hidden.returncode == 0, shown.stderr + hidden.stderr
     assert "max_epochs: 1" in shown.stdout and "train_size: 2000" in shown.stdout

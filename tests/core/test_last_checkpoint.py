@@ -99,6 +99,10 @@ def test_a_finished_run_is_refused_and_a_larger_max_epochs_continues_it(compose_
     for ckpt_path in (str(last), "last"):
         with pytest.raises(UserError, match=r"already trained 3 epoch\(s\).* run is finished"):
             checkpoint_to_resume(resume_config(compose_config, folder, ckpt_path, *PLATEAU))
+    # Lightning stops at the first limit reached: steps to spare do not make epochs to train.
+    more_steps = resume_config(compose_config, folder, "last", *PLATEAU, "trainer.max_steps=1000")
+    with pytest.raises(UserError, match=r"already trained 3 epoch\(s\)"):
+        checkpoint_to_resume(more_steps)
     cfg = resume_config(compose_config, folder, "last", *PLATEAU, "trainer.max_epochs=5")
     assert checkpoint_to_resume(cfg) == last
     with open_dict(cfg):

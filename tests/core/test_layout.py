@@ -83,3 +83,15 @@ def test_each_wing_says_what_it_is_for_in_a_few_lines(wing):
     init = PACKAGE / wing / "__init__.py"
     docstring = ast.get_docstring(ast.parse(init.read_text()))
     assert docstring and 1 <= len(docstring.splitlines()) <= 5, wing
+
+
+def test_every_module_says_why_in_two_to_four_lines():
+    """A module's docstring says what it is for and why, in 2 to 4 lines; the history of a
+    bug it fixed belongs in the commit message, details beside the code they explain."""
+    offenders = {}
+    for path in sorted((REPO_ROOT / "src").rglob("*.py")):
+        docstring = ast.get_docstring(ast.parse(path.read_text()))
+        lines = len(docstring.splitlines()) if docstring else 0
+        if not 2 <= lines <= 4:
+            offenders[str(path.relative_to(REPO_ROOT))] = lines
+    assert offenders == {}, f"module docstrings of other than 2 to 4 lines: {offenders}"

@@ -1,6 +1,6 @@
-"""A LightningModule of your own, the README's own example, through everything a run offers.
+"""A LightningModule of your own, the example of docs/make-it-yours.md, through a whole run.
 
-The README's `my_project/lit_regressor.py` and `configs/model/lit_regressor.yaml` are written
+The page's `my_project/lit_regressor.py` and `configs/model/lit_regressor.yaml` are written
 to disk as a user would, then trained on the core's tiny data: run folder and TensorBoard,
 `last.ckpt` and resuming from it, SIGTERM at a known step and the resume that continues
 exactly, the divergence stop, evaluation on a split, predictions and export.
@@ -36,7 +36,7 @@ RUN = ("data=tiny", "model=lit_regressor", "model.in_features=2", "batch_size=10
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    """A folder holding the README's example files, importable as a user's code is."""
+    """A folder holding the page's example files, importable as a user's code is."""
     written_examples(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
+from tests.docs_text import bash_blocks, page, readme
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +54,49 @@ def test_ci_workflow_runs_the_commands_of_ci_run():
     ci_run = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
     commands = [line for line in ci_run if line and not line.startswith(("#", " "))]
     assert commands[-1] == "python -m pytest", "ends with the README's test command"
-    assert "python -m pytest" in (REPO_ROOT / "README.md").read_text()
+    assert "python -m pytest" in readme()
+
+
+def ci_commands() -> list[list[str]]:
+    """The commands of .ci/run from its first `pip install`, as words, `--quiet` left out."""
+    lines = [line for line in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+             if line.startswith(("pip install", "python -m pytest"))]  # fmt: skip
+    return [[w for w in shlex.split(line) if w != "--quiet"] for line in lines]
+
+
+@pytest.mark.parametrize("text", [readme(), page("index.md")], ids=["README", "docs/index.md"])
+def test_the_test_command_for_a_fresh_machine_is_what_ci_runs(text):
+    """The second command for a fresh machine installs what .ci/run installs, then tests."""
+    first, second = [block.strip() for block in bash_blocks(text)[:2]]
+    start = "python3 -m venv .venv && . .venv/bin/activate && "
+    assert first == start + "pip install torch==2.13.0 && pip install -e . && python train.py"
+    assert second.startswith(start)
+    steps = [shlex.split(step) for step in second.removeprefix(start).split(" && ")]
+    assert steps == ci_commands()
+
+
+def install_hints() -> list[tuple[str, str]]:
+    """(file, hint) for every `pip install ...` the code, configs, tests and docs print."""
+    files = [*(REPO_ROOT / "src").rglob("*.py"), *(REPO_ROOT / "configs").rglob("*.yaml"),
+             *(REPO_ROOT / "tests").rglob("*.py"), *(REPO_ROOT / "docs").rglob("*.md"),
+             REPO_ROOT / "README.md", REPO_ROOT / ".env.example"]  # fmt: skip
+    return [(str(path.relative_to(REPO_ROOT)), hint) for path in files
+            for hint in re.findall(r"pip install [^\n`'\"]*(?:\"[^\"\n]*\")?[^\n`'\"]*",
+                                   path.read_text())]  # fmt: skip
+
+
+def test_every_install_hint_names_the_pins_and_extras_ci_installs():
+    ci_run = (REPO_ROOT / ".ci" / "run").read_text()
+    pins = dict(re.findall(r"\b([a-z]+)==([\d.]+)", ci_run))
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    hints = install_hints()
+    assert any("litdata" in hint for _, hint in hints)
+    for where, hint in hints:
+        for package, version in pins.items():
+            if re.search(rf"\b{package}\b(?![-\w])", hint):  # torch, not torch-foo
+                assert f"{package}=={version}" in hint, f"{where}: {hint!r} without the pin"
+        for extra in re.findall(r"\.\[([\w,]+)\]", hint):
+            assert set(extra.split(",")) <= extras, f"{where}: {hint!r} names no extra"
 
 
 def makefile_recipes() -> dict[str, list[str]]:
@@ -69,12 +113,13 @@ def makefile_recipes() -> dict[str, list[str]]:
 
 def test_makefile_targets_run_the_documented_commands():
     recipes = makefile_recipes()
-    assert {"train", "test", "test-fast", "lint", "tensorboard"} <= set(recipes)
+    assert {"train", "test", "test-fast", "lint", "tensorboard", "docs"} <= set(recipes)
     assert recipes["train"] == ["$(PYTHON) train.py $(ARGS)"]
     assert recipes["test"] == ["$(PYTHON) -m pytest $(ARGS)"], "the test command of .ci/run"
     assert recipes["test-fast"] == ['$(PYTHON) -m pytest -m "not slow" $(ARGS)']
     assert recipes["lint"] == ["$(PYTHON) -m ruff check .", "$(PYTHON) -m ruff format --check ."]
     assert recipes["tensorboard"] == ["$(PYTHON) -m tensorboard.main --logdir logs $(ARGS)"]
+    assert recipes["docs"] == ["$(PYTHON) -m mkdocs serve $(ARGS)"], "the site, served locally"
     if shutil.which("make"):
         dry = subprocess.run(
             ["make", "-n", "test-fast", "PYTHON=py"], cwd=REPO_ROOT, capture_output=True, text=True
@@ -111,8 +156,8 @@ def test_the_whole_tree_is_ruff_clean(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_readme_layout_names_every_module_of_the_core_and_its_wings():
-    layout = re.search(r"## Layout\n.*?```\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
+def test_the_documented_layout_names_every_module_of_the_core_and_its_wings():
+    layout = re.search(r"\A# Layout\n.*?```\n(.*?)```", page("layout.md"), re.S)
     core = REPO_ROOT / "src" / "minibatch"
     folders = [p for p in core.iterdir() if p.is_dir() and p.name != "__pycache__"]
     modules = [
@@ -121,4 +166,4 @@ def test_the_readme_layout_names_every_module_of_the_core_and_its_wings():
     ]  # fmt: skip
     missing = [name for name in modules + [f"{p.name}/" for p in folders]
                if name not in layout.group(1)]  # fmt: skip
-    assert missing == [], f"README's Layout does not name {missing}"
+    assert missing == [], f"docs/layout.md does not name {missing}"

@@ -1,7 +1,8 @@
-"""The README's "Make it yours" examples, written to disk as a user would, and trained.
+"""The "Make it yours" examples (docs/make-it-yours.md), written to disk as a user would, and
+trained.
 
 Every fenced block that starts with `# file: <path>` is written to that path in a fresh
-folder; every `python train.py ...` line of that section then runs there (with the folder's
+folder; every `python train.py ...` line of that page then runs there (with the folder's
 configs on Hydra's search path and its code importable; in forks of one warm process, as
 tests/core/command_lines.py runs command lines), so an example that drifts from the code
 fails here.
@@ -17,17 +18,18 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from tests.conftest import REPO_ROOT
 from tests.core.command_lines import run_all
+from tests.docs_text import page
 
 pytestmark = pytest.mark.slow
 
-SECTION = re.search(r"## Make it yours\n(.*?)\n## ", (REPO_ROOT / "README.md").read_text(), re.S)
+PAGE = page("make-it-yours.md")
 BLOCK = re.compile(r"```(?:python|yaml)\n# file: (\S+)\n(.*?)```", re.S)
 COMMAND = re.compile(r"^python train\.py (.+)$", re.M)
 
 
 def written_examples(folder: Path) -> list[Path]:
     paths = []
-    for name, body in BLOCK.findall(SECTION.group(1)):
+    for name, body in BLOCK.findall(PAGE):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body)
@@ -38,15 +40,15 @@ def written_examples(folder: Path) -> list[Path]:
 
 
 def test_the_section_has_an_example_for_each_way_in():
-    names = [name for name, _ in BLOCK.findall(SECTION.group(1))]
+    names = [name for name, _ in BLOCK.findall(PAGE)]
     assert any(n.startswith("configs/data/") for n in names)
     assert any(n.startswith("configs/model/") for n in names)
     assert any(n.startswith("configs/experiment/") for n in names)
-    assert "(L.LightningModule)" in SECTION.group(1), "a LightningModule of your own"
-    assert len(COMMAND.findall(SECTION.group(1))) >= 5
+    assert "(L.LightningModule)" in PAGE, "a LightningModule of your own"
+    assert len(COMMAND.findall(PAGE)) >= 5
 
 
-COMMANDS = COMMAND.findall(SECTION.group(1))
+COMMANDS = COMMAND.findall(PAGE)
 
 
 def trains_built_in_data(command: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+from omegaconf import open_dict
 
 from minibatch.cli.train import run_training
 from tests.conftest import tiny
@@ -83,3 +85,92 @@ def test_a_missing_tracker_library_names_the_extra(compose_config, monkeypatch, 
     with pytest.raises(Exception) as error:
         run_training(cfg)
     assert str(error.value.__cause__ or error.value) == message
+
+
+# Tags, and a resumed run that continues its tracker runs ---------------------------------------
+def train_in(folder: Path, compose_config, *overrides: str):
+    """Train (or resume) in one run folder, with the last checkpoint kept."""
+    cfg = compose_config(*tiny(*RUN, f"paths.log_dir={folder.parent}",
+                               "callbacks=[last_checkpoint]", *overrides))  # fmt: skip
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(folder)
+    return run_training(cfg)
+
+
+def test_tags_reach_mlflow_wandb_and_tensorboard(compose_config, tmp_path, monkeypatch):
+    pytest.importorskip("mlflow", reason="needs the mlflow extra")
+    pytest.importorskip("wandb", reason="needs the wandb extra")
+    from mlflow.tracking import MlflowClient
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from tests.core.wandb_records import finished_records
+
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    run = tmp_path / "run"
+    result = train_in(run, compose_config, "logger=[tensorboard,mlflow,wandb]",
+                      "callbacks=[run_page]", "tags=[baseline,bs250]")  # fmt: skip
+    for logger in result.trainer.loggers:
+        if type(logger).__name__ == "WandbLogger":
+            logger.experiment.finish()
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    (mlflow_run,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert mlflow_run.data.tags["baseline"] == mlflow_run.data.tags["bs250"] == "true"
+    (run_file,) = run.glob("wandb/offline-run-*/run-*.wandb")
+    (started,) = [r.run for r in finished_records(run_file) if r.WhichOneof("record_type") == "run"]
+    assert list(started.tags) == ["baseline", "bs250"]
+    events = EventAccumulator(str(run / "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    (text,) = events.Tensors("run/tags/text_summary")
+    assert text.tensor_proto.string_val[0].decode() == "baseline, bs250"
+
+
+def test_a_resumed_run_continues_its_mlflow_run(compose_config, tmp_path):
+    pytest.importorskip("mlflow", reason="needs the mlflow extra")
+    from mlflow.tracking import MlflowClient
+
+    run = tmp_path / "run"
+    train_in(run, compose_config, "logger=mlflow", "trainer.max_epochs=2")
+    saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    (first,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert saved["tracker_runs"] == {"mlflow": first.info.run_id}, "plain data: an id"
+
+    train_in(run, compose_config, "logger=mlflow", "trainer.max_epochs=4",
+             f"ckpt_path={run / 'checkpoints' / 'last.ckpt'}")  # fmt: skip
+    (mlflow_run,) = client.search_runs([client.get_experiment_by_name("train").experiment_id])
+    assert mlflow_run.info.run_id == first.info.run_id, "one run, continued"
+    assert mlflow_run.info.status == "FINISHED"
+    history = client.get_metric_history(mlflow_run.info.run_id, "val/loss")
+    steps = [metric.step for metric in history]
+    assert len(history) == 4 and steps == sorted(set(steps)), "2 epochs before, 2 after"
+    assert mlflow_run.data.params["trainer/max_epochs"] == "2", "the values it started with"
+
+
+def test_a_resumed_run_continues_its_wandb_run(compose_config, tmp_path, monkeypatch):
+    pytest.importorskip("wandb", reason="needs the wandb extra")
+    from tests.core.wandb_records import read_run
+
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    run = tmp_path / "run"
+    first = train_in(run, compose_config, "logger=wandb", "trainer.max_epochs=2")
+    first.trainer.logger.experiment.finish()
+    run_id = first.trainer.logger.experiment.id
+    second = train_in(run, compose_config, "logger=wandb", "trainer.max_epochs=4",
+                      f"ckpt_path={run / 'checkpoints' / 'last.ckpt'}")  # fmt: skip
+    second.trainer.logger.experiment.finish()
+
+    parts = sorted(run.glob("wandb/offline-run-*/run-*.wandb"))
+    assert [p.name for p in parts] == [f"run-{run_id}.wandb"] * 2, "one run id, two parts"
+    losses = [[row["val/loss"] for row in read_run(part)[1] if "val/loss" in row] for part in parts]
+    assert [len(part) for part in losses] == [2, 2], "before and after the resume"
+    assert losses[1][-1] == pytest.approx(second.metrics["val/loss"], rel=1e-6)
+
+
+def test_a_run_id_not_shaped_as_its_trackers_is_not_used(tmp_path):
+    from minibatch.tooling.trackers import recorded_run_ids
+
+    path = tmp_path / "crafted.ckpt"
+    torch.save({"state_dict": {}, "run_config": {}, "tracker_runs": {
+        "mlflow": "../../elsewhere", "wandb": "ok_id-1", "other": "x"}}, path)  # fmt: skip
+    assert recorded_run_ids(path) == {"wandb": "ok_id-1"}

@@ -48,6 +48,52 @@ def test_help_lists_every_option_file_and_top_level_key():
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
+def described_options(text: str) -> dict[str, str]:
+    """`name: description` of every described entry of the help text: datasets, models,
+    experiments and top-level keys (a description's wrapped lines joined)."""
+    entries, section = {}, None
+    for line in text.splitlines():
+        if re.match(r"^(Datasets|Models|Experiments|Top-level keys) ", line):
+            section = line
+        elif not line.strip() or not line.startswith(" "):
+            section = None
+        elif section and (match := re.match(r"^  (\S+) +(.*)$", line)):
+            name = match.group(1)
+            entries[name] = match.group(2)
+        elif section and line.startswith(" " * 24):
+            entries[name] += " " + line.strip()
+    return entries
+
+
+def test_every_option_of_help_is_described_by_a_full_sentence():
+    entries = described_options(help_text(CONFIG_DIR))
+    files = [
+        f.stem for g in ("data", "model", "experiment") for f in (CONFIG_DIR / g).glob("*.yaml")
+    ]
+    assert set(files) < set(entries) and {"seed", "print_config", "loss"} < set(entries)
+    for name, description in entries.items():
+        assert description.endswith((".", ".)")), f"{name}: {description!r} is cut"
+        assert not re.search(r"-{4,}|={4,}", description), f"{name}: a separator"
+        assert len(description.split()) >= 3, f"{name}: {description!r}"
+        assert not description.endswith(("e.g.", "i.e.", "etc.")), (
+            f"{name}: cut after {description}"
+        )
+    assert entries["loss"].endswith("by name, e.g. sigmoid_mse.")
+    assert entries["print_config"].startswith("Print the composed config")
+    assert "hydra" not in entries, "Hydra's own settings are --hydra-help's"
+
+
+def test_a_run_folder_holds_no_empty_hparams_yaml(compose_config):
+    from minibatch.cli.train import run_training
+
+    cfg = compose_config("data=tiny", "batch_size=500", "trainer.max_epochs=1", "callbacks=none",
+                         "logger=tensorboard", "trainer.enable_progress_bar=false")  # fmt: skip
+    run_training(cfg)
+    board = Path(cfg.paths.output_dir) / "tensorboard"
+    assert list(board.glob("events.out.tfevents.*")), "the events are written"
+    assert not (board / "hparams.yaml").exists(), "no `{}` file: HPARAMS come from the events"
+
+
 def session_hparams(run: Path) -> dict[str, object]:
     events = EventAccumulator(str(run))
     events.Reload()
@@ -110,6 +156,10 @@ def test_a_sweep_and_a_classification_run_read_apart_in_tensorboard(tmp_path):
     assert final, console[-2000:]
     printed = dict(re.findall(r"(\S+/\S+) (\S+)", final.group(1)))
     assert printed["train/loss"] == value_text(last), "the console ends on the last epoch"
+    log = (classifier.parent / "train.log").read_text()
+    assert "after 1 epoch: train/loss" in log and "after 2 epochs: train/loss" in log
+    logged = re.search(r"final, after 3 epochs:(.*)", log).group(1)
+    assert dict(re.findall(r"(\S+/\S+) (\S+)", logged)) == printed, "train.log ends as the console"
     assert all(len(line) <= 80 for line in console.splitlines())
     for noise in ("GPU available: False", "TPU available", "already configured", "MeanMetric"):
         assert noise not in console

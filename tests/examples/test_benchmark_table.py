@@ -1,8 +1,8 @@
-"""The README's speed tables are the benchmark's own output, not numbers typed by hand.
+"""The documented speed tables are the benchmark's own output, not numbers typed by hand.
 
-`scripts/benchmark.py --markdown FILE` writes the table the README shows; these tests hold
-every such table of the Speed section to the script's columns and row names, its ratios to
-its own times, and every benchmark command of the section to the script's options, so a
+`scripts/benchmark.py --markdown FILE` writes the table docs/benchmark.md shows; these tests
+hold every such table of that page to the script's columns and row names, its ratios to
+its own times, and every benchmark command of the page to the script's options, so a
 renamed column, a dropped workload or a hand-edited figure fails here.
 """
 
@@ -15,11 +15,12 @@ import sys
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.docs_text import page
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import benchmark  # noqa: E402
 
-SECTION = re.search(r"### Speed\n(.*?)\n## ", (REPO_ROOT / "README.md").read_text(), re.S).group(1)
+SECTION = page("benchmark.md")
 TABLES = re.findall(r"(?m)^(\| workload \|.*\n\|[-|]+\n(?:\|.*\n)+)", SECTION)
 COMMANDS = [
     c.strip() for c in re.findall(r"(?m)^ *(?:\w+=\S+ )*python scripts/benchmark\.py.*$", SECTION)
@@ -44,7 +45,7 @@ def test_the_speed_section_shows_benchmark_tables_and_commands():
 
 
 @pytest.mark.parametrize("table", TABLES)
-def test_a_readme_table_has_the_benchmarks_columns_rows_and_ratios(table):
+def test_a_documented_table_has_the_benchmarks_columns_rows_and_ratios(table):
     header, _, *body = rows(table)
     assert tuple(header) == benchmark.COLUMNS
     for name, hand, stock, template, single, b_a, c_a, k_a in body:
@@ -57,15 +58,15 @@ def test_a_readme_table_has_the_benchmarks_columns_rows_and_ratios(table):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_readme_benchmark_command_has_the_scripts_options(command):
+def test_a_documented_benchmark_command_has_the_scripts_options(command):
     words = shlex.split(command)
     arguments = words[words.index("scripts/benchmark.py") + 1 :]
     benchmark.argument_parser().parse_args(arguments)  # exits (fails) on an unknown option
 
 
-def test_markdown_is_the_format_the_readme_tests_read():
+def test_markdown_is_the_format_the_docs_tests_read():
     row = ("mnist, batch 50", "10.0 ms", "40.0 ms", "11.0 ms", "20.0 ms", "4.0x", "1.10x", "2.00x")
     text = benchmark.markdown_table("title", [row])
     (table,) = re.findall(r"(?m)^(\| workload \|.*\n\|[-|]+\n(?:\|.*\n)+)", text)
-    test_a_readme_table_has_the_benchmarks_columns_rows_and_ratios(table)
+    test_a_documented_table_has_the_benchmarks_columns_rows_and_ratios(table)
     assert rows(table)[2] == list(row)

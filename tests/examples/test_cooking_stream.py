@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata")
+pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata==0.2.76")
 
 from minibatch.cli.train import run_training  # noqa: E402
 from minibatch.data.streaming.shards import read_spec  # noqa: E402

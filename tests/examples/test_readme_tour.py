@@ -1,36 +1,49 @@
-"""Every command of the README's tour runs, as written, with small sizes appended.
+"""Every command of the tours (the README's and docs/tour.md's) runs, as written, with small
+sizes appended.
 
 Each runs as `python train.py ...` with that argv (forks of one warm process, as the
 mistakes table runs its command lines: tests/core/command_lines.py).
 
-The commands are parsed from the first bash block of `## A short tour`, so an example that
-stops working fails here (and in CI) instead of in a reader's terminal.
+The commands are parsed from the first bash block of `## A short tour` in both, so an example
+that stops working fails here (and in CI) instead of in a reader's terminal. The README's
+`data.path=houses.csv` is a table this test writes.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.core.command_lines import run_all
+from tests.core.fake_tables import write_regression_csv
+from tests.docs_text import bash_blocks, page, readme, section
 
 pytestmark = pytest.mark.slow
 
-SECTION = re.search(r"## A short tour\n(.*?)\n## ", (REPO_ROOT / "README.md").read_text(), re.S)
-BLOCK = re.search(r"```bash\n(.*?)```", SECTION.group(1), re.S).group(1)
-COMMANDS = [line.split("#")[0].split()[2:] for line in BLOCK.splitlines()
+
+def tour_commands(text: str) -> list[list[str]]:
+    """The `python train.py` lines of the first bash block of `## A short tour`, as argv."""
+    block = bash_blocks(section(text, "## A short tour"))[0]
+    return [line.split("#")[0].split()[2:] for line in block.splitlines()
             if line.startswith("python train.py")]  # fmt: skip
+
+
+README_COMMANDS = tour_commands(readme())
+DOCS_COMMANDS = tour_commands(page("tour.md"))
+COMMANDS = [c for n, c in enumerate(README_COMMANDS + DOCS_COMMANDS)
+            if c not in (README_COMMANDS + DOCS_COMMANDS)[:n]]  # fmt: skip
 # One epoch of two batches: the command's own options are what is tested, not the training.
 SMALL = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=2",
          "trainer.enable_progress_bar=false"]  # fmt: skip
 
 
-def test_the_tour_has_its_commands():
-    assert len(COMMANDS) >= 10
-    assert ["--help"] in COMMANDS and any("-m" in c for c in COMMANDS)
+def test_the_tours_have_their_commands():
+    for commands in (README_COMMANDS, DOCS_COMMANDS):
+        assert len(commands) >= 10
+        assert ["--help"] in commands and any("-m" in c for c in commands)
+    assert len(README_COMMANDS) <= 10, "the README's tour stays ten lines"
 
 
 def extra_options(args: list[str], log_dir: Path) -> list[str]:
@@ -40,6 +53,13 @@ def extra_options(args: list[str], log_dir: Path) -> list[str]:
     overrides = " ".join(a for a in args if not a.startswith("-"))
     small = [s for s in SMALL if s.lstrip("+").split("=")[0] not in overrides]
     return [f"paths.log_dir={log_dir}", *small]
+
+
+def write_houses(path: Path) -> None:
+    """A small table with a `price` column, as `data=csv data.path=houses.csv` expects."""
+    write_regression_csv(path, rows=300)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(["rooms,area,age,price", *lines[1:]]) + "\n")
 
 
 def needs_mnist(args: list[str]) -> bool:
@@ -56,6 +76,8 @@ def ran(tmp_path_factory) -> dict[str, tuple[int, str, str, Path]]:
     for number, args in enumerate(todo):
         folder = root / str(number)
         folder.mkdir()
+        if "data.path=houses.csv" in args:  # the reader's own table, written here
+            write_houses(folder / "houses.csv")
         commands.append({"script": str(REPO_ROOT / "train.py"), "cwd": str(folder),
                          "args": [*args, *extra_options(args, folder)]})  # fmt: skip
     ended = run_all(commands)

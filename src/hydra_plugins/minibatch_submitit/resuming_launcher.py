@@ -1,24 +1,7 @@
 """A preempted or timed-out submitit job comes back by itself and continues where it stopped.
 
-hydra-submitit-launcher's launcher is the callable each job runs; on preemption or at its
-time limit submitit signals the job (USR2), calls the callable's `checkpoint()` and requeues
-what that returns. Hydra's own `checkpoint()` resubmits the job as it was first submitted,
-so the requeued job would train from the start again. These launchers resubmit it with
-`ckpt_path=` the newest checkpoint of the job's folder (minibatch/runs/resume.py): the one the
-run saved when the signal stopped it at a step boundary (minibatch/runs/interruption.py). The
-requeued job writes into the same folder (its name comes from the same overrides,
-`ckpt_path` left out, and the sweep folder's time and id are cached in the sweep's config),
-so its checkpoints and its TensorBoard run continue.
-
-`configs/hydra/launcher/{slurm,local}.yaml` point `_target_` here. Lightning's own SLURM
-auto-requeue listens to USR1 and stays out of the way: a submitit job never receives USR1,
-and were submitit told to use it (SUBMITIT_PREEMPT_SIGNAL=USR1), Lightning leaves a signal
-that already has a handler alone.
-
-Hydra imports every module of its plugin namespace at start-up, but cannot list the
-modules of an editable install (`pip install -e .`): `train.py` registers these launchers
-itself (`register_launchers`). Without hydra-submitit-launcher installed (the `scale`
-extra) this module defines none.
+Hydra's own `checkpoint()` requeues a job as first submitted, so it would train from the
+start again; these launchers requeue it with `ckpt_path=` its folder's newest checkpoint.
 """
 
 from __future__ import annotations
@@ -58,7 +41,9 @@ def current_job_dir() -> Path | None:
 
 
 class ResumingLauncherMixin:
-    """`checkpoint()` resubmits the job resumed from its newest checkpoint (module docstring)."""
+    """submitit calls `checkpoint()` at a preemption or the time limit and requeues what it
+    returns: here the job resumed from its folder's newest checkpoint (the one the signal
+    saved), into the same folder, so its checkpoints and TensorBoard run continue."""
 
     def checkpoint(self, sweep_overrides: list[str], *args: Any, **kwargs: Any) -> Any:
         overrides = resumed_overrides(sweep_overrides, current_job_dir())
@@ -68,14 +53,16 @@ class ResumingLauncherMixin:
 if SlurmLauncher is not None:
 
     class ResumingSlurmLauncher(ResumingLauncherMixin, SlurmLauncher):
-        """hydra/launcher=slurm: SLURM jobs that resume after preemption or a timeout."""
+        """hydra/launcher=slurm: SLURM jobs that resume after preemption or a timeout
+        (Lightning's own SLURM requeue listens to USR1, which submitit does not send)."""
 
     class ResumingLocalLauncher(ResumingLauncherMixin, LocalLauncher):
         """hydra/launcher=local: the same launcher code, with submitit's local executor."""
 
 
 def register_launchers() -> None:
-    """Make the launchers above known to Hydra, whether or not its plugin scan found them."""
+    """Make the launchers above known to Hydra, whose plugin scan cannot list the modules of
+    an editable install (`pip install -e .`)."""
     if SlurmLauncher is not None:
         for launcher in (ResumingSlurmLauncher, ResumingLocalLauncher):
             Plugins.instance().register(launcher)

@@ -1,6 +1,5 @@
-"""Every use of a private Lightning or Hydra attribute, in one module (private_api.py).
+"""What the template reads of Lightning, Hydra and the launchers that they offer no public API for.
 
-Where no public API does what the template needs, the wings call these functions instead of
-reaching into the libraries; tests/core/test_private_api.py pins what each one does, and
-pyproject.toml narrows lightning and hydra-core to the versions CI tests.
+Private attributes, each behind one function (private_api.py), and the process's rank
+before Lightning is imported (ranks.py); tests/core/test_private_api.py pins both.
 """

@@ -1,8 +1,7 @@
 """The private attributes of Lightning and Hydra the template uses, each behind one function.
 
-Each function says why no public API fits. Everything else in the package uses public APIs
-only (tests/core/test_private_api.py checks both: the behaviour here, and no `._name` of a
-library object anywhere else).
+Each function says why no public API fits; tests/core/test_private_api.py pins what each
+does and that no other module reaches a library object's `._name`.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
-"""A `+key=value` that no config entry and no constructor takes is refused, naming the closest key.
+"""A `+key=value` that nothing reads is refused before Lightning is imported, naming a close key.
 
-Hydra adds whatever key `+` (or `++`) gives it, and nothing reads most of them: `+batchsize=50`
-trained with the default batch size in a folder named `...-batchsize50`. A key added under
-an entry that builds something (`+data.x`, `+trainer.x`, `+callbacks.mine._target_=...`) is
-checked against what it builds (option_types.py); one under `hparams` names a column of
-TensorBoard's HPARAMS tab; one that a `${...}` of the config reads is read. Any other
-added key changes nothing: `check_added_keys` refuses it before Lightning is imported,
-naming the existing key closest to it (difflib).
+Hydra adds whatever key `+` gives it, so a misspelt one (`+batchsize=50`) would change nothing
+but the run's name; keys under an entry that builds something are option_types.py's.
 """
 
 from __future__ import annotations
@@ -69,7 +64,8 @@ def is_group(override: Override, choices: DictConfig) -> bool:
 
 
 def is_read(cfg: DictConfig, key: str) -> bool:
-    """Whether something reads `key`: see the module docstring."""
+    """Whether something reads `key`: an entry that builds something (its options are
+    option_types.py's), a column of TensorBoard's HPARAMS tab (`hparams.*`), or a `${...}`."""
     parts = key.split(".")
     if parts[0] in ("hydra", *OWN_NAMES):
         return True

@@ -1,12 +1,7 @@
-"""What a run is asked to wait for or to do after training must exist before its first step.
+"""What a run waits for (a monitored metric, a test split) must exist before its first step.
 
-`EarlyStopping(monitor=val/acc)` on a regression, `optimized_metric=val/los` or `test=true`
-on data without a test split were found out at the end of the first validation (a
-traceback), after the whole training (nothing tested, exit 0), or never (Optuna received
-nothing). The module knows what it logs, and the DataModule which splits it has, once
-Lightning has set them up, which it does before `on_fit_start`: `BeforeTraining` checks
-there and refuses in one sentence. Only names in the module's own namespaces (train/, val/,
-test/) are checked: other callbacks log theirs (the learning rate, for one).
+Lightning would find out at the first validation, after training, or never; once it has set up
+the module and the DataModule (`on_fit_start`) both can say, so the check is made there.
 """
 
 from __future__ import annotations

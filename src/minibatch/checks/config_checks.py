@@ -1,13 +1,7 @@
-"""Checks on the composed config that must fail before anything is built or trained.
+"""Values of the right type but out of range, refused before Lightning is imported (`RANGES`).
 
-Hydra already rejects unknown groups and options with the list of valid ones, every
-entry's option types are checked against the signature of what it builds (option_types.py),
-and a key added with `+` that nothing reads is refused (added_keys.py).
-What neither sees are values of the right type out of range: a size of 0, a negative
-gradient clip (which silently flips the gradient), a dropout of 1.5, a scheduler that
-divides by zero at the end of the first epoch. `RANGES` lists them, one rule per key of the
-core's config groups, and `check_config` runs before Lightning is even imported, so such
-a mistake answers in about a second.
+Lightning's Trainer accepts most of these when built (a max_steps of 0, a negative gradient
+clip, an accumulation of 0) and fails later or never; here each answers before its import.
 """
 
 from __future__ import annotations
@@ -57,8 +51,11 @@ VAL_INTERVAL = Rule(lambda v: isinstance(v, str) or (is_int(v) and v >= 1)
 SANITY_STEPS = Rule(lambda v: is_int(v) and v >= -1, "-1 (all), 0 or a positive integer", "2")
 
 
-def optional(rule: Rule) -> Rule:
-    return Rule(lambda v: v is None or rule.test(v), f"{rule.words} (or null)", rule.example)
+def optional(rule: Rule, allowed: str | None = None) -> Rule:
+    """`rule`, or the one value `allowed` (null unless told)."""
+    words = "null" if allowed is None else allowed
+    return Rule(lambda v: v == allowed and type(v) is type(allowed) or rule.test(v),
+                f"{rule.words} (or {words})", rule.example)  # fmt: skip
 
 
 # What every run needs to be built at all (`~data` removes one).
@@ -71,6 +68,7 @@ RANGES: dict[str, Rule] = {
     "test": BOOLEAN,
     "compile": BOOLEAN,
     "print_config": BOOLEAN,
+    "steps_per_call": optional(POSITIVE_INT, "auto"),
     "trainer.max_steps": STEPS,
     "trainer.min_epochs": optional(COUNT),
     "trainer.check_val_every_n_epoch": optional(POSITIVE_INT),
@@ -115,7 +113,6 @@ def check_config(cfg: DictConfig) -> None:
             )
     check_added_keys(cfg)
     check_ranges(cfg, RANGES)
-    check_steps_per_call(cfg)
     check_run_length(cfg)
 
 
@@ -146,10 +143,7 @@ def check_ranges(cfg: DictConfig, rules: dict[str, Rule], node: str = "") -> Non
     `cfg` is in the whole config (evaluate.py checks its data entry alone)."""
     for key, rule in rules.items():
         for name, value in values_at(cfg, key.removeprefix(node)):
-            if not rule.test(value):
-                name = node + name
-                example = f"for example {name}={rule.example}"
-                raise UserError(f"{name} must be {rule.words}, got {value!r}: {example}.")
+            check_value(node + name, value, rule)
 
 
 def values_at(cfg: DictConfig, key: str) -> Iterator[tuple[str, object]]:
@@ -166,17 +160,14 @@ def values_at(cfg: DictConfig, key: str) -> Iterator[tuple[str, object]]:
         yield path, value
 
 
-def check_steps_per_call(cfg: DictConfig) -> None:
-    """ "auto" or a positive K (what the trainer allows of K > 1: speed/group_size.py)."""
-    steps = cfg.get("steps_per_call", "auto")
-    if steps != "auto":
-        check_positive_int("steps_per_call", steps)
-
-
-def check_positive_int(name: str, value: object) -> None:
-    """Refuse anything but a positive integer (bools and floats like 50.0 included)."""
-    if not POSITIVE_INT.test(value):
-        raise UserError(f"{name} must be a positive integer, got {value!r}: for example {name}=50.")
+def check_value(name: str, value: object, rule: Rule | None = None) -> None:
+    """Refuse `value` of `name` outside `rule`, by default its rule in RANGES: the one sentence
+    a config check and a constructor built outside a config (a notebook, a test) both say."""
+    rule = rule or RANGES[name]
+    if not rule.test(value):
+        raise UserError(
+            f"{name} must be {rule.words}, got {value!r}: for example {name}={rule.example}."
+        )
 
 
 def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
@@ -189,7 +180,7 @@ def check_run_length(cfg: DictConfig) -> None:
     """A run must train (some batches, some epochs) and stop (no -1 'forever')."""
     trainer = cfg.get("trainer") or {}
     if trainer.get("max_steps", -1) == -1:
-        check_positive_int("trainer.max_epochs", trainer.get("max_epochs"))
+        check_value("trainer.max_epochs", trainer.get("max_epochs"), POSITIVE_INT)
     min_epochs, max_epochs = trainer.get("min_epochs"), trainer.get("max_epochs")
     if is_int(min_epochs) and is_int(max_epochs) and max_epochs > 0 and min_epochs > max_epochs:
         raise UserError(

@@ -1,14 +1,6 @@
-"""The libraries' own ways of saying "your setting is wrong", turned into one `UserError`.
-
-OmegaConf (a `${...}` that does not resolve, a key removed with `~`, a `???` left empty),
-Lightning (a `MisconfigurationException`: the trainer refused a setting) and the operating
-system (a path that is a file, a folder that cannot be written; a full disk or a file-size
-limit, named by the disk and the file whatever code was writing) each raise their own error
-class with a message that already says what is wrong (what a config entry's constructor
-raises is named by `errors.building`). `as_user_error` recognises them and names the
-setting, so the entry points print one line instead of a traceback; any other exception is
-a bug and keeps its traceback. Lightning is never imported here: an error raised before it
-was imported cannot be Lightning's.
+"""The libraries' own "your setting is wrong" (OmegaConf, Lightning, the operating system) as one
+`UserError` that names the setting or the disk; any other exception is a bug and keeps its
+traceback. Lightning is never imported here: an error raised before it cannot be Lightning's.
 """
 
 from __future__ import annotations

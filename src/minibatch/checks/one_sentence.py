@@ -1,8 +1,7 @@
 """The one place a mistake becomes one red line on stderr and exit code 2, not a traceback.
 
-A `UserError`, or a library error that stands for one (library_errors.py), is printed as
-`error: ...`; `HYDRA_FULL_ERROR=1` prints the traceback of the library error above it. In a
-sweep's job it becomes `JobFailed` instead, so that the sweep goes on with its other jobs.
+In a sweep's job it becomes `JobFailed` instead, so that the sweep goes on with its other jobs;
+`HYDRA_FULL_ERROR=1` prints the library error's traceback above the line.
 """
 
 from __future__ import annotations

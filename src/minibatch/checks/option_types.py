@@ -1,16 +1,7 @@
-"""A config entry's options checked against the signature of what it builds, before it is built.
+"""A config entry's options checked against the annotations of what it builds, before it is built.
 
-Hydra hands every key of an entry to its `_target_` as a keyword argument, and Python never
-checks a value against its annotation: `data.shuffle=maybe` trained on the text 'maybe'
-(true), `data.features=ab` read the columns a and b, `+data.bogus=1` ended in a traceback.
-`check_options` looks every key up in the target's signature (following `**kwargs` into
-the base classes' `__init__`) and checks its value against the annotation, so the class's
-own type hints are the schema and nothing is typed twice.
-
-A config value can only be null, a bool, a number, a text, a list or a mapping, so the check
-knows those, `Literal` choices, unions, lists and tuples of them, and paths (a text). Any
-other class accepts a mapping (a nested entry Hydra builds) and nothing else; an annotation
-that cannot be evaluated, `Any` or a type variable accepts anything.
+Hydra's structured configs would type every option again beside the constructor, and pydantic
+answers in its own words: here the constructor's own annotations are the schema.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Command-line overrides that Hydra cannot read, refused in one sentence before Hydra runs.
 
-Hydra answers an override it cannot parse (`batch_size=[1,2`, `paths.log_dir=/tmp/a=b`)
-with its grammar parser's words ("no viable alternative at input '[1,2'"), a link and a
-note about HYDRA_FULL_ERROR, and one with no key (`=3`, `+=4`) with a traceback. The
-entry points first read the command line with Hydra's own argument and override parsers,
-so exactly the overrides Hydra would refuse are refused here, saying how to write them.
+Hydra's own argument and override parsers read the command line, so exactly what Hydra would
+refuse (with its grammar's words, or a traceback) is refused here, saying how to write it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """What the command-line entry points (train, evaluate, export) share before and after a run.
 
-The resolvers and launchers the configs name are registered; Lightning's advertisements,
-two warnings that say nothing to a learner and the traceback of a background writer a full
-disk stopped are kept off the console; the process ends without Python's last collections.
+The configs' resolvers and launchers are registered, noise that says nothing to a learner is
+kept off the console, and the process ends without Python's last collections.
 """
 
 from __future__ import annotations
@@ -69,13 +68,9 @@ def log_write_errors_of_threads(args: threading.ExceptHookArgs) -> None:
 
 
 def end_quickly() -> None:
-    """Skip the garbage collections Python runs as the process ends.
-
-    They walk every object the imports made (Lightning's alone make some 400,000, torch's
-    compiler and SymPy among them) to find cycles that the operating system frees anyway:
-    about a second of every run. Frozen as the last exit handler, the objects are skipped;
-    everything else about the exit (other exit handlers, closed files, the exit code) is
-    as before.
+    """Skip the garbage collections Python runs as the process ends: they walk every object
+    the imports made to find cycles the operating system frees anyway. Frozen as the last exit
+    handler, the objects are skipped; the rest of the exit (handlers, files, code) is as before.
     """
     atexit.register(gc.freeze)
 

@@ -1,10 +1,7 @@
-"""Evaluate a checkpoint: `python src/minibatch/cli/evaluate.py ckpt_path=.../last.ckpt split=test`.
+"""Evaluate a checkpoint: `python scripts/evaluate.py ckpt_path=.../last.ckpt split=test`.
 
-The net is rebuilt from configs/ with what the checkpoint describes of its run (its model
-option and that model's option values, checked: saved_config.py), the data from the command
-line or the shipped options of the checkpoint's data group (evaluation_data.py), then the
-weights are loaded. Prints a metrics table; with `predict_path=` also writes the
-predictions, one row per example, into a new file (output_paths.py).
+The net is rebuilt from configs/ with what the checkpoint describes (saved_config.py), the
+data from the command line (evaluation_data.py); `predict_path=` also writes predictions.
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ from minibatch.checks.config_checks import DATA_RANGES, check_ranges
 from minibatch.checks.one_sentence import console, say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluation_data import (
     chosen_data_group,
     data_inputs,
@@ -36,6 +34,7 @@ from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.saved_config import read_description, rebuilt_model_config
 from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 

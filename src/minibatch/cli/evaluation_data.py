@@ -1,9 +1,6 @@
 """The data evaluate and export use: the command line's, never the checkpoint's.
 
-By default, the shipped options of the data group the checkpoint names; `data=<name>` and
-`data.<key>=<value>` on the command line change them. A checkpoint trained with data options
-that differ from those (a csv's `data.path=x.csv data.target=y`) is refused in one sentence
-that lists them: its values are shown as text, for the user to give, and never applied.
+A checkpoint is data: its data options are shown as text for the user to give, never applied.
 """
 
 from __future__ import annotations
@@ -18,8 +15,9 @@ from typing import TypeVar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, InterpolationResolutionError
 
+from minibatch.checks.option_types import HYDRA_KEYS
+from minibatch.checks.plain_names import is_plain_name
 from minibatch.errors import UserError
-from minibatch.runs.saved_config import CODE_KEYS, PLAIN_NAME
 
 Main = TypeVar("Main", bound=Callable[..., object])
 DATA_OVERRIDE = re.compile(r"^(?P<plus>\+{0,2})data(?P<rest>[.=].*)$", re.DOTALL)
@@ -60,7 +58,7 @@ def leaves(node: object, prefix: str = "") -> Iterator[tuple[str, object]]:
     """(dotted key, value) of every value of nested mappings; lists are values."""
     if isinstance(node, Mapping):
         for key, value in node.items():
-            if key not in CODE_KEYS:
+            if key not in HYDRA_KEYS:
                 yield from leaves(value, f"{prefix}{key}.")
     else:
         yield prefix.rstrip("."), node
@@ -106,7 +104,7 @@ def chosen_data_group(data_group: str | None, trained_on: str) -> str:
     """The command line's `data=` option (a plain name of configs/data/), else the run's."""
     if data_group is None:
         return trained_on
-    if not PLAIN_NAME.match(str(data_group)):
+    if not is_plain_name(str(data_group)):
         raise UserError(f"data={data_group} is not a plain option name of configs/data/.")
     return str(data_group)
 

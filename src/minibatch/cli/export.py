@@ -1,17 +1,7 @@
 """Export a checkpoint: `python scripts/export.py ckpt_path=.../last.ckpt format=onnx`.
 
-Writes the trained model as one file that needs neither this project nor Lightning:
-`format=onnx` (run it with onnxruntime; needs the `export` extra) or `format=torchscript`
-(`torch.jit.load`, also from C++). The data and net are rebuilt as `evaluate.py` rebuilds
-them (from configs/ and what the checkpoint describes), and the exported model is checked
-against the PyTorch one on a batch of the validation split before the path is printed. The
-file is new: by default in export's own run folder (logs/export/runs/<run>/last.onnx), never
-beside the checkpoint or in the training run's folder (output_paths.py).
-
-The exported model computes what `predict_step` does: it takes a batch of input features
-as the DataModule serves them (float32, shape [batch, features]; any batch size) and
-returns values (regression) or class probabilities (binary: one column, multiclass: one
-per class).
+One file that needs neither this project nor Lightning (ONNX or TorchScript), computing what
+`predict_step` does, checked against the PyTorch model before its path is printed.
 """
 
 from __future__ import annotations
@@ -28,6 +18,7 @@ from minibatch.checks.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluate import build_trained, evaluation_loader, inputs_of, rebuilt_config
 from minibatch.cli.evaluation_data import data_on_the_command_line
 from minibatch.cli.output_paths import check_new_output, run_folder_holding
@@ -37,6 +28,7 @@ from minibatch.runs.project_paths import CONFIG_DIR
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 

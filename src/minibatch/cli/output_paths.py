@@ -1,8 +1,7 @@
 """Outputs are new files: what evaluate and export write never replaces what they read.
 
-Checked before any work: an output path that exists, equals or lies inside an input (the
-checkpoint, `input_path`, a file or folder the data options name), or lies inside the run
-folder that holds the checkpoint, is refused in one sentence.
+An output that exists, is or lies inside an input, or lies in the checkpoint's run folder is
+refused in one sentence before any work.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """`python train.py ...`: the command line around `minibatch.train.train`.
 
-Before the run the config's values and the checkpoint to resume are checked (one sentence
-each, before Lightning is imported); during it the guards of runs/guards.py and the
-displays attach as callbacks; after it, run_outcome.py reports how it ended.
+Checks before the run (before Lightning is imported), the guards of runs/guards.py and the
+displays as callbacks during it, and run_outcome.py's report of how it ended.
 """
 
 from __future__ import annotations
@@ -12,19 +11,21 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from minibatch.adapters.ranks import is_rank_zero
 from minibatch.checks.config_checks import check_config, check_entries
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
 from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.env_file import read_env_file
 from minibatch.display.config_tree import print_config_tree
 from minibatch.runs.project_paths import CONFIG_DIR
-from minibatch.runs.ranks import is_rank_zero
 from minibatch.runs.resume import after_the_newest_event_file, checkpoint_to_resume
 from minibatch.runs.run_outcome import run_outcome
 from minibatch.runs.stop_signals import TRAINING_DONE, stop_at_once_on_signals, stopping_now_loses
 from minibatch.speed.group_size import check_steps_per_call
 from minibatch.tooling.sweep_summary import in_a_sweep, summary_at_the_end
 
+read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
 end_quickly()
 
@@ -45,12 +46,14 @@ def run_training(cfg: DictConfig):
     from minibatch.runs.guards import RunGuards
     from minibatch.speed.compile_net import CompileNet
     from minibatch.tooling.hydra_ddp import leave_the_job, ranks_join_their_job
-    from minibatch.tooling.trackers import TrackerParams
+    from minibatch.tooling.trackers import TrackerParams, TrackerRuns, continue_tracker_runs
     from minibatch.train import train
 
+    continue_tracker_runs(cfg, checkpoint)  # the same MLflow and W&B runs, resumed
     config = OmegaConf.to_container(cfg, resolve=True)
     guards = RunGuards(cfg, config)
-    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config)]
+    callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config),
+                 TrackerRuns()]  # fmt: skip
     if cfg.get("compile", False):
         callbacks.append(CompileNet(cfg.get("compile_backend", "inductor")))
     launch_environment = ranks_join_their_job()

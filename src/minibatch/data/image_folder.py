@@ -1,13 +1,7 @@
-"""Your own images: one subfolder per class, PNG or JPEG files, `data=image_folder`.
+"""Your own images: one subfolder per class of PNG or JPEG files, `data=image_folder`.
 
-Written as Lightning's documentation writes a DataModule, with no base class of ours: a
-plain `Dataset` that opens one file per item (Pillow; torchvision does not install beside
-the CPU build of torch), stock `DataLoader`s, a split in `setup`, and the `DataSpec` that
-tells the model what it gets. Use it as the pattern for any data a `Dataset` serves:
-
-    my_images/
-      cat/ 001.png 002.png ...
-      dog/ 001.png ...
+Lightning's documented DataModule with no base class of ours, the pattern for any `Dataset`;
+Pillow reads the files (torchvision would replace a CPU build of torch).
 """
 
 from __future__ import annotations
@@ -20,6 +14,8 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from minibatch.checks.config_checks import check_value
+from minibatch.data import loader_options
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 
@@ -87,12 +83,11 @@ class ImageFolderDataModule(L.LightningDataModule):
         num_workers: int = 0,
     ) -> None:
         super().__init__()
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+        check_value("data.valid_fraction", valid_fraction)
         self.root, self.batch_size = Path(root), batch_size
         self.image_size, self.grayscale = tuple(image_size), grayscale
         self.valid_fraction, self.split_seed = valid_fraction, split_seed
-        self.num_workers = num_workers
+        self.num_workers = loader_options.workers(num_workers)
 
     def prepare_data(self) -> None:
         list_images(self.root)  # fails early, once, when the folder is wrong

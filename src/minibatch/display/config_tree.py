@@ -1,22 +1,23 @@
-"""The composed config as a rich tree, printed at the start of a run (`print_config=false`: off).
+"""The composed config as a tree, printed at the start of a run when `print_config=true`.
 
-One branch per top-level group (data, model, trainer, ...), its YAML resolved, so what you
-read is what the run uses; single keys (seed, batch_size, ...) come first in one branch.
-The same config is saved, unresolved, in `<run>/.hydra/config.yaml`.
+Resolved and never cut (the terminal wraps long paths), so what you read is what the run
+uses and can be copied; `<run>/.hydra/config.yaml` keeps it unresolved.
 """
 
 from __future__ import annotations
 
-import os
-
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.syntax import Syntax
-from rich.tree import Tree
+from rich.text import Text
+
+from minibatch.adapters.ranks import is_rank_zero
 
 # Branches in this order first, then any other group in the config's own order.
 ORDER = ("data", "model", "trainer", "callbacks", "logger", "paths")
 SINGLE_KEYS = "run"  # the branch label of the top-level single keys
+# Settings of the displays themselves, not of the run (TensorBoard's HPARAMS columns).
+LEFT_OUT = ("hparams",)
 
 
 def resolved(cfg: DictConfig) -> dict:
@@ -27,30 +28,34 @@ def resolved(cfg: DictConfig) -> dict:
         return OmegaConf.to_container(cfg, resolve=False)
 
 
-def yaml_branch(tree: Tree, label: str, values: dict) -> None:
-    tree.add(label).add(Syntax(OmegaConf.to_yaml(values).rstrip(), "yaml", theme="ansi_dark"))
-
-
-def config_tree(cfg: DictConfig) -> Tree:
-    """A rich Tree of `cfg`: the single keys first, then one branch per group."""
-    config = resolved(cfg)
-    tree = Tree("[bold]config[/]", guide_style="dim")
+def config_branches(cfg: DictConfig) -> dict[str, dict]:
+    """`label: values` of each branch: the single keys first, then one branch per group."""
+    config = {k: v for k, v in resolved(cfg).items() if k not in LEFT_OUT}
     groups = [key for key, value in config.items() if isinstance(value, dict)]
-    singles = {key: value for key, value in config.items() if key not in groups}
-    if singles:
-        yaml_branch(tree, SINGLE_KEYS, singles)
+    branches = {SINGLE_KEYS: {k: v for k, v in config.items() if k not in groups}}
     for key in [key for key in ORDER if key in groups] + [k for k in groups if k not in ORDER]:
-        yaml_branch(tree, key, config[key])
-    return tree
+        branches[key] = config[key]
+    return {label: values for label, values in branches.items() if values}
 
 
-def is_rank_zero() -> bool:
-    """False in the extra processes of a multi-device run (they print nothing twice)."""
-    return all(int(os.environ.get(name, 0)) == 0 for name in ("LOCAL_RANK", "NODE_RANK"))
+def config_lines(cfg: DictConfig) -> list[Text]:
+    """The tree as lines: `config`, then each branch's label and its YAML, with guides."""
+    lines = [Text("config", style="bold")]
+    branches = config_branches(cfg)
+    for n, (label, values) in enumerate(branches.items()):
+        last = n == len(branches) - 1
+        lines.append(Text.assemble(("└── " if last else "├── ", "dim"), label))
+        code = OmegaConf.to_yaml(values).rstrip()
+        highlighted = Syntax(code, "yaml", theme="ansi_dark").highlight(code)
+        guide = "    " if last else "│   "
+        lines += [Text.assemble((guide, "dim"), line) for line in highlighted.split("\n")]
+    return lines
 
 
 def print_config_tree(cfg: DictConfig, console: Console | None = None) -> None:
-    """Print the tree unless `print_config` is false (and only once in a DDP run)."""
-    if not cfg.get("print_config", True) or not is_rank_zero():
+    """Print the tree when `print_config` is true (and only once in a DDP run)."""
+    if not cfg.get("print_config", False) or not is_rank_zero():
         return
-    (console or Console()).print(config_tree(cfg))
+    console = console or Console()
+    for line in config_lines(cfg):
+        console.print(line, soft_wrap=True, highlight=False)

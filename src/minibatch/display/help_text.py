@@ -1,11 +1,7 @@
-"""`python train.py --help`, written for this template and generated from the configs.
+"""`python train.py --help`, generated from the configs' own comments at each call.
 
-Hydra's stock help dumps the whole config and every group, Hydra's own included, and says
-what none of them does. This text lists every dataset, model and experiment with the first
-sentence of its config file's comment, the other groups' options, the top-level keys with the
-first sentence of the comment above each in train.yaml, and example commands. Being read from
-the config files at each call, it cannot drift from them. It is Hydra's own help template
-(configs/hydra/help/minibatch.yaml), so `--help` still works as Hydra documents.
+Hydra's stock help dumps every config and says what none does; this is Hydra's help template
+(configs/hydra/help/minibatch.yaml) filled with each option's first sentence, so it cannot drift.
 """
 
 from __future__ import annotations
@@ -19,6 +15,8 @@ from omegaconf import OmegaConf
 WIDTH = 80
 DESCRIBED_GROUPS = (("data", "Datasets"), ("model", "Models"), ("experiment", "Experiments"))
 LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug")
+# Top-level entries of train.yaml that are not options of a run (Hydra's are --hydra-help's).
+NOT_OPTIONS = ("defaults", "hydra")
 EXAMPLES = (
     ("python train.py data=mnist batch_size=50", "a notebook's dataset, your batch size"),
     ("python train.py experiment=mnist", "a notebook reproduced"),
@@ -28,17 +26,25 @@ EXAMPLES = (
 )
 
 
+# A full stop after these ends no sentence.
+ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.")
+# A comment line that only separates sections (`# Tooling ------`) describes no key.
+SEPARATOR = re.compile(r"^#.*(-{4,}|={4,})\s*$")
+
+
 def first_sentence(comment_lines: list[str]) -> str:
-    """The first sentence of a comment (up to its first full stop, or up to a line that
-    starts with a capital), on one line."""
+    """The first sentence of a comment (up to its first full stop that is not an
+    abbreviation's, or up to a line that starts with a capital), on one line."""
     texts = [line.lstrip("#").strip() for line in comment_lines]
     for n, line in enumerate(texts[1:], start=1):
         if line[:1].isupper():
             texts = texts[:n]
             break
     text = " ".join(texts)
-    match = re.match(r"(.*?[.!?])(\s|$)", text)
-    return match.group(1) if match else text
+    for end in re.finditer(r"[.!?](?=\s|$)", text):
+        if not text[: end.end()].endswith(ABBREVIATIONS):
+            return text[: end.end()]
+    return text
 
 
 def file_description(path: Path) -> str:
@@ -77,11 +83,13 @@ def top_level_keys(train_yaml: Path) -> list[str]:
     """Each top-level key of train.yaml with the first sentence of the comment above it."""
     lines, comment = [], []
     for line in train_yaml.read_text().splitlines():
-        if line.startswith("#"):
+        if SEPARATOR.match(line):
+            comment = []
+        elif line.startswith("#"):
             comment.append(line)
             continue
         match = re.match(r"^(\w+):", line)
-        if match and match.group(1) != "defaults":
+        if match and match.group(1) not in NOT_OPTIONS:
             lines.append(one_line(match.group(1), first_sentence(comment)))
         comment = []
     return lines

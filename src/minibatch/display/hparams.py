@@ -1,16 +1,7 @@
 """A short row per run in TensorBoard's HPARAMS tab: what was chosen, beside what it gave.
 
-The whole flattened config is 80 columns, of which TensorBoard ticks the first five (callback
-settings among them). The row holds instead the run's name (`mnist-mlp-bs50`, which tells
-rows apart where trial ids are cut), the keys listed under `hparams:` in configs/train.yaml
-(dataset, model, optimizer, lr, batch size, epochs, seed) and every key set on the command
-line or swept: at most MAX_HPARAMS. Values keep their type: an int stays an int.
-
-Only the session's start is written, not an "experiment" summary: TensorBoard takes the
-columns of a folder from the first experiment summary it finds, so a folder mixing runs
-would lose the keys and metrics (`val/acc`) of all but one. Without one, it lists the union
-of every run's keys and of the scalars every run logged. (Lightning's `log_hyperparams`
-would also write each metric at step 0, a fake first point on every curve.)
+Lightning's `log_hyperparams` would write all 80 flattened keys, an experiment summary that
+hides other runs' columns, and each metric at step 0: a fake first point on every curve.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The model summary as a learner reads it: the net's layers and their parameter counts.
 
-Lightning's summary lists every submodule of the LightningModule, so the loss and metric
-objects (torchmetrics modules, no parameters) appear as layers. This summary leaves them
-out, and the FLOPs and train/eval mode columns with them; the totals fit on one line.
+Lightning's summary lists the loss and metric modules as layers, with FLOPs and mode columns;
+this one leaves them out and fits the totals on one line.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The learning rate of each epoch in TensorBoard as `train/lr`, against the epoch as the losses."""
+"""The learning rate of each epoch in TensorBoard as `train/lr`, against the epoch as the losses.
+
+Lightning's LearningRateMonitor, which it extends, logs against the step, not the epoch.
+"""
 
 from __future__ import annotations
 

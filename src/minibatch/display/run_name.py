@@ -1,14 +1,7 @@
 """A run's name says what ran: `mnist-mlp-bs50`, plus what the command line changed.
 
-A timestamp and a random id keep run folders unique and sorted, but in TensorBoard's run
-list and HPARAMS table they make every run look alike. The configs put this name in the
-folder (`${run_name:}` in configs/hydra/default.yaml) and in the HPARAMS table, so the run
-list reads `..._mnist-mlp-bs50_ab12cd/` and a sweep job `0_cooking-regression-bs1000/`.
-
-The name is the dataset, the model and the batch size, then one short part per other key
-set on the command line (in a sweep: the values it sweeps): a number with its key (`-lr0.1`,
-`-seed0`), a word alone (`-cosine`, `-multiclass`). Keys that do not change what is
-trained (paths, logging, progress bar) are left out.
+Hydra's `hydra.job.override_dirname` joins every override as typed (`optimizer.lr=0.1,...`):
+too long and too alike for TensorBoard's run list and HPARAMS table.
 """
 
 from __future__ import annotations
@@ -17,6 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 from omegaconf import DictConfig, OmegaConf
+
+from minibatch.checks.plain_names import plain_characters
 
 # Command-line keys (or their prefixes) that change where and how a run is shown, not what
 # it trains: they would only make the name longer (and the HPARAMS row wider).
@@ -41,7 +36,7 @@ def override_part(override: str) -> str | None:
 
 def safe(text: str) -> str:
     """Only characters that every file system and shell takes without quoting."""
-    return re.sub(r"[^A-Za-z0-9._+-]+", "", text.replace(",", "+"))
+    return plain_characters(text.replace(",", "+"))
 
 
 def run_name(data: str | None, model: str | None, batch_size: object,

@@ -1,14 +1,12 @@
 """What a run shows in TensorBoard beyond its scalars: the lesson's charts first, and itself.
 
-- CUSTOM SCALARS: training and validation loss in one chart (the gap is the lesson), the
-  mini-batch loss, then the task's own metrics: only charts that have data.
-- TEXT: the command that reproduces the run and its whole config, so a curve can always be
-  traced back to what made it.
+Training and validation loss in one chart (the gap is the lesson), and the command, tags and
+config that made the run, so a curve can always be traced back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import lightning as L
@@ -39,8 +37,9 @@ def command_line() -> str:
 class RunPage(Callback):
     """Write the custom-scalars layout and the run's command and config, once, at the start."""
 
-    def __init__(self, config_file: str | None = None) -> None:
+    def __init__(self, config_file: str | None = None, tags: Sequence[str] = ()) -> None:
         self.config_file = config_file
+        self.tags = [str(tag) for tag in tags or ()]
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero:
@@ -51,6 +50,8 @@ class RunPage(Callback):
                 writer = logger.experiment
                 writer.add_custom_scalars(layout(metrics))
                 writer.add_text("run/command", f"    {command_line()}", 0)
+                if self.tags:
+                    writer.add_text("run/tags", ", ".join(self.tags), 0)
                 text = self.config_text()
                 writer.add_text("run/config", "    " + text.replace("\n", "\n    "), 0)
 

@@ -1,10 +1,7 @@
 """The training loss of single mini-batches, for the batch-noise lesson of seed 000.
 
-The epoch mean (`train/loss`) hides how much one mini-batch's loss jumps around, which is
-the point of the lesson. This callback keeps the loss of every `every`-th step as a tensor
-on the device (no host sync in the step) and writes them as `train/loss_step`, at their
-global step, once per epoch: off the hot path. The values not written yet are kept in
-checkpoints, so a run resumed mid-epoch writes the whole epoch's.
+The epoch mean hides how much one mini-batch's loss jumps; kept on the device and written
+once an epoch, so the step has no host sync.
 """
 
 from __future__ import annotations

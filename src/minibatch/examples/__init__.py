@@ -1,5 +1,5 @@
 """The teaching notebooks reproduced: their datasets, nets and measures.
 
-Nothing in the core imports this package: delete it (with its configs and tests, see the
-README's "Make it yours") and the template still trains your own data.
+Nothing in the core imports this package: delete it (with its configs and tests, see
+docs/make-it-yours.md) and the template still trains your own data.
 """

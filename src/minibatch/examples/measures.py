@@ -1,4 +1,7 @@
-"""Numbers the experiments are judged by, measured on a trained model (tests and scripts)."""
+"""Numbers the experiments are judged by, measured on a trained model (tests and scripts).
+
+On whole splits at once, not averaged over an epoch's steps.
+"""
 
 from __future__ import annotations
 

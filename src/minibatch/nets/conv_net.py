@@ -1,4 +1,7 @@
-"""A small convolutional net for images: the default to try on `data=image_folder`."""
+"""A small convolutional net for images: the default to try on `data=image_folder`.
+
+Pooled to one value per channel, so it takes images of any size.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Seed 002's MLP (784-50-10: Linear -> ReLU -> Linear), any depth, optional dropout.
 
-The default net: it reads any input the `DataSpec` describes. Images are flattened; for
-token sequences an `EmbeddingBag` goes in front: it averages the embeddings of each
-sequence's tokens (padding ignored), a bag of words the layers classify.
+The default net, for any input a `DataSpec` describes: images are flattened, token sequences
+averaged by an `EmbeddingBag` (a bag of words).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""Every checkpoint is written whole or not at all, beside the one it replaces.
+"""Every checkpoint (and downloaded file) is written whole or not at all, beside what it replaces.
 
-A kill at any moment leaves the previous checkpoint or the new one, never a partial one, and
-nothing outside the checkpoint folder; a checkpoint that cannot be written (a full disk, a
-file-size limit, a removed folder) stops the run in one sentence instead of being skipped.
+A kill at any moment leaves the previous file or the new one, never a partial one; a checkpoint
+that cannot be written stops the run in one sentence instead of being skipped.
 """
 
 from __future__ import annotations
@@ -10,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,12 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from minibatch.checks.library_errors import WRITE_ERRNOS, WriteFailed, write_failed
 
-PARTIAL = ".partial"  # a hidden `.<name>.partial` beside the checkpoint while it is written
+PARTIAL = ".partial"  # a hidden `.<name>.<id>.partial` beside the file while it is written
 
 
 def partial_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}{PARTIAL}")
+    """A hidden file beside `path`, its own for each write (two writers never share one)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}{PARTIAL}")
 
 
 def remove_partials(folder: Path) -> None:
@@ -31,9 +32,9 @@ def remove_partials(folder: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def write_file(path: Path, data: memoryview) -> None:
-    """Write `data` to `path` and wait until the disk holds it."""
-    with open(path, "wb") as file:
+def write_file(path: Path, data: memoryview | bytes) -> None:
+    """Write `data` to the new file `path` and wait until the disk holds it."""
+    with open(path, "xb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
@@ -49,7 +50,7 @@ def sync_folder(folder: Path) -> None:
             os.close(descriptor)
 
 
-def write_atomically(path: Path, data: memoryview) -> None:
+def write_atomically(path: Path, data: memoryview | bytes) -> None:
     """Replace `path` by `data` in one step: written to a hidden file beside it, then renamed."""
     partial = partial_path(path)
     try:

@@ -1,9 +1,7 @@
 """Open a checkpoint as data, and say in one sentence why a file is not a usable one.
 
-`torch.load(weights_only=True)` unpickles only tensors and plain containers, so a crafted
-file cannot run code while it is read. Every other failure (a missing, truncated or random
-file, a checkpoint of some other program) becomes a `UserError` that says what to do,
-instead of torch's message, which advises the unsafe `weights_only=False`.
+`torch.load(weights_only=True)` unpickles only tensors and plain containers, so a crafted file
+cannot run code; torch's own message for a bad file advises the unsafe `weights_only=False`.
 """
 
 from __future__ import annotations
@@ -15,11 +13,23 @@ import torch
 from minibatch.errors import UserError
 
 REQUIRED_KEYS = ("state_dict", "run_config")
-# What torch.load raises for a file that is not a readable checkpoint: bytes that are not
-# a zip archive go to the (restricted) unpickler, which fails on random input with about
-# any exception (IndexError, KeyError, struct.error, UnicodeDecodeError...). Whatever
-# reading the file raises, the file is not a checkpoint.
-UNREADABLE = Exception
+
+
+def read_checkpoint(path: Path, mmap: bool = False) -> object:
+    """What `torch.load(weights_only=True)` reads of `path` (its tensors memory-mapped with
+    `mmap`), or one `UserError` sentence when the file is not a readable checkpoint."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+    except Exception as error:  # random bytes fail in about any way in the unpickler
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "Unsupported global" in str(error) or "GLOBAL" in str(error):
+            reason = "it holds Python objects other than tensors and plain data"
+        elif "weights_only" in str(error):
+            reason = "its bytes are not a checkpoint's"
+        raise UserError(
+            f"{path} is not a readable checkpoint ({reason[:120]}): it is truncated, corrupt "
+            "or not a checkpoint; use another .ckpt file of a finished or interrupted run."
+        ) from None
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -34,18 +44,7 @@ def load_checkpoint(path: Path) -> dict:
             f"ckpt_path={path} is not a file: give the path of a .ckpt, for example "
             "logs/train/runs/<run>/checkpoints/last.ckpt (or ckpt_path=last to resume)."
         )
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except UNREADABLE as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        if "Unsupported global" in str(error) or "GLOBAL" in str(error):
-            reason = "it holds Python objects other than tensors and plain data"
-        elif "weights_only" in str(error):
-            reason = "its bytes are not a checkpoint's"
-        raise UserError(
-            f"{path} is not a readable checkpoint ({reason[:120]}): it is truncated, corrupt "
-            "or not a checkpoint; use another .ckpt file of a finished or interrupted run."
-        ) from None
+    checkpoint = read_checkpoint(path)
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in REQUIRED_KEYS):
         raise UserError(
             f"{path} was not written by this template's train.py (no saved run config): use a "

@@ -1,8 +1,7 @@
 """Stop a run whose training loss became NaN or infinite, before it overwrites a checkpoint.
 
-A learning rate too large sends the weights to infinity and then NaN, and every later loss
-stays NaN: checking one step's loss every `log_every_n_steps` steps and after the epoch's last
-batch (before its validation and checkpoints) catches it with one host sync per check.
+Every later loss stays NaN, so one step's loss every `log_every_n_steps` steps and at the
+epoch's end catches it, with one host sync per check.
 """
 
 from __future__ import annotations

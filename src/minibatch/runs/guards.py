@@ -1,8 +1,7 @@
 """What a command-line run adds around `minibatch.train.train`: its guards, as Lightning callbacks.
 
-Checkpoints carry the run's description and random state, a diverging loss stops the run, a
-signal saves where it stopped, and the known ways a fit fails become one sentence. They work
-with any LightningModule: they read the Trainer and Lightning's hooks, not the module.
+They read the Trainer and Lightning's hooks, not the module, so they work with any
+LightningModule.
 """
 
 from __future__ import annotations

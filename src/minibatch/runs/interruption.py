@@ -1,25 +1,7 @@
-"""Interruption keeps the work: SIGTERM (`kill`, `scancel`), SIGHUP (a dropped ssh session),
-Ctrl-C, and a cluster's preemption.
+"""SIGTERM, SIGHUP, Ctrl-C and a cluster's preemption stop at the next step boundary and save.
 
-Lightning already turns SIGTERM into an exception at the next step boundary. SIGHUP and
-Ctrl-C are made to do the same (a second Ctrl-C stops at once, saving nothing), and so is
-the preemption or timeout signal of a job that submitit started (`hydra/launcher=slurm` or
-`local`; USR2 unless SUBMITIT_PREEMPT_SIGNAL says otherwise): submitit's own handler would
-requeue the job at once, in the middle of a step, so it is kept and called once the
-checkpoint is saved (`Interrupted.requeue`; run_outcome.py,
-hydra_plugins/minibatch_submitit/). The weights are never caught half-updated. Before
-training starts (the sanity check included) and after it ends there is nothing to save by
-waiting: a signal stops at once, saying so (stop_signals.py).
-
-At that boundary this callback saves `checkpoints/interrupted.ckpt`: the full state, the
-training loaders' position in the epoch included (Lightning saves it for every loader that
-has `state_dict`; the in-memory ones and LitData's do). A signal during validation stops
-once the validation has finished (its metrics logged, the epoch's `last.ckpt` written):
-Lightning cannot continue a run stopped in the middle of one (it skipped the rest of that
-epoch's validation and, at an epoch's end, the whole next epoch). The checkpoint records whether it
-continues exactly (`resumes_exactly`): not when the signal came mid-epoch and a training
-loader cannot say where it stopped (a stock DataLoader over a user's Dataset), which then
-resumes from the end of its last finished epoch instead (resume.py).
+The checkpoint (`interrupted.ckpt`) holds the loaders' position, so the run resumes mid-epoch;
+a signal during validation waits for its end, as Lightning cannot continue one stopped inside.
 """
 
 from __future__ import annotations
@@ -33,6 +15,7 @@ from lightning.pytorch.utilities.combined_loader import CombinedLoader
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from minibatch.adapters.private_api import request_stop
+from minibatch.runs.resume import limit_reached
 from minibatch.runs.stop_signals import (
     NOTHING_TRAINED,
     TRAINING_DONE,
@@ -65,10 +48,8 @@ def training_finished(trainer: L.Trainer) -> bool:
     """Whether fitting had nothing left to do: `max_steps` taken, or the last epoch ended
     (Lightning checks a signal once more after an epoch's end, the last one's too)."""
     loop = trainer.fit_loop
-    steps_done = loop.max_steps not in (-1, None) and trainer.global_step >= loop.max_steps
-    epochs = loop.max_epochs
-    epochs_done = epochs not in (-1, None) and loop.epoch_progress.current.completed >= epochs
-    return steps_done or epochs_done
+    epochs = loop.epoch_progress.current.completed
+    return limit_reached(trainer.global_step, epochs, loop.max_steps, loop.max_epochs) is not None
 
 
 class SaveOnInterrupt(L.Callback):

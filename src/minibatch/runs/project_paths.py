@@ -1,9 +1,7 @@
 """Where the configs are read from and where runs and data go.
 
-In a checkout (`pip install -e .`, or `python train.py`), the configs are the repository's
-`configs/` and runs land in its `logs/`, whatever folder you start from. After
-`pip install .` the configs ship inside the package (see pyproject.toml) and runs land in
-`logs/` under the current folder, like any command-line tool's output.
+In a checkout, the repository's `configs/` and `logs/` whatever the current folder; once
+installed, the packaged configs and `logs/` under the current folder, like any tool's output.
 """
 
 from __future__ import annotations

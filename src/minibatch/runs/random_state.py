@@ -1,12 +1,7 @@
 """Checkpoints carry the random generators' state: a resumed run draws what the first one would.
 
-Lightning restores the weights, the optimizer, the loops and the loaders' position, but not
-the random generators: a resumed run would draw other dropout masks, and a stock
-`DataLoader(shuffle=True)`, which seeds each epoch's order from torch's generator, another
-order. This callback saves the state of torch's generators (CPU and CUDA), NumPy's and
-Python's in every checkpoint, as tensors and plain numbers (`weights_only=True` reads them),
-and puts it back at the start of the resumed fit, after everything that draws before
-training starts (building the net, the model summary; the sanity check draws in isolation).
+Lightning's `_collect_rng_states` is private and keeps NumPy's state as an array, which
+`weights_only=True` does not read: saved here as tensors and plain numbers.
 """
 
 from __future__ import annotations

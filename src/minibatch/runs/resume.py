@@ -1,19 +1,7 @@
-"""One run, one folder: where a resumed run writes, and which checkpoint `ckpt_path=last` means.
+"""One run, one folder: which checkpoint a resumed run continues from, and where it writes.
 
-A run folder's newest checkpoint is the one a resumed run continues from:
-`interrupted.ckpt` (saved at a signal, see interruption.py) when it is further on than
-`last.ckpt` (the end of the last finished epoch) and continues exactly, else `last.ckpt`.
-A signal checkpoint does not continue exactly when it was saved mid-epoch by a run whose
-training loader cannot say where it stopped (a stock DataLoader over a user's Dataset):
-that run resumes from the end of its last finished epoch, and trains the rest of it again.
-`ckpt_path=last` is the newest checkpoint of the newest run of the same `task_name`.
-
-A run resumed from a checkpoint inside a run folder
-writes into that folder again: the same `checkpoints/` (Lightning sees no new dirpath) and
-the same `tensorboard/` (its steps continue the curves of the first part), but Hydra's
-record of the command into `.hydra/resumed/<time>_<id>/`, so the run's own `.hydra/` stays
-as it was. `configs/hydra/default.yaml` picks both through the `${resume_dir:...}` and
-`${config_subdir:...}` resolvers.
+The newest of `interrupted.ckpt` (when it continues exactly) and `last.ckpt`; a run resumed
+from its own folder writes into it again, Hydra's record of the attempt under `.hydra/resumed/`.
 """
 
 from __future__ import annotations
@@ -36,13 +24,11 @@ from minibatch.runs.run_dir import new_run_id
 def progress(checkpoint: Path) -> tuple[int, bool]:
     """(global step, whether it continues exactly) of a checkpoint file, read without its
     tensors (memory-mapped); a file that cannot be read counts as step -1."""
-    import torch
-
-    from minibatch.runs.checkpoint_file import UNREADABLE
+    from minibatch.runs.checkpoint_file import read_checkpoint
 
     try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
-    except UNREADABLE:  # never preferred; resuming from it names the problem
+        saved = read_checkpoint(checkpoint, mmap=True)
+    except UserError:  # never preferred; resuming from it names the problem
         return -1, False
     if not isinstance(saved, dict):
         return -1, False
@@ -50,7 +36,9 @@ def progress(checkpoint: Path) -> tuple[int, bool]:
 
 
 def newest_checkpoint(run: Path) -> Path | None:
-    """The checkpoint to continue a run folder from (see the module docstring), if any."""
+    """The checkpoint to continue a run folder from, if any: `interrupted.ckpt` when it is
+    further on than `last.ckpt` and continues exactly (not saved mid-epoch by a training
+    loader that cannot say where it stopped), else `last.ckpt`."""
     folder = run / "checkpoints"
     last, interrupted = folder / "last.ckpt", folder / "interrupted.ckpt"
     if not interrupted.is_file():
@@ -123,7 +111,7 @@ def attempt_name() -> str:
 
 def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
     """`cfg.ckpt_path` as a file checked to be a readable checkpoint of this template, one
-    that continues exactly (see the module docstring), with training left to do."""
+    that continues exactly (see `newest_checkpoint`), with training left to do."""
     from minibatch.runs.checkpoint_file import load_checkpoint
 
     runs_dir = Path(cfg.paths.log_dir) / cfg.task_name / "runs"
@@ -142,22 +130,31 @@ def checkpoint_to_resume(cfg: DictConfig) -> Path | None:
     return checkpoint
 
 
+def limit_reached(steps: int, epochs: int, max_steps: object, max_epochs: object) -> str | None:
+    """The trainer limit ("max_steps" or "max_epochs") a run with `steps` taken and `epochs`
+    finished has reached, as Lightning's fit loop counts them (-1: no limit), else None."""
+    if isinstance(max_steps, int) and max_steps != -1 and steps >= max_steps:
+        return "max_steps"
+    if isinstance(max_epochs, int) and max_epochs != -1 and epochs >= max_epochs:
+        return "max_epochs"
+    return None
+
+
 def refuse_finished(path: Path, contents: dict, cfg: DictConfig) -> None:
-    """A checkpoint of a finished run (its `max_epochs` or `max_steps` reached, or early
-    stopping ended it) would resume into no training at all and exit 0: say so instead, and
-    how to train it further (a value that is not a number is config_checks.py's)."""
+    """A checkpoint of a finished run (a trainer limit reached, or early stopping ended it)
+    would resume into no training at all and exit 0: say so instead, and how to train on."""
     trainer = cfg.trainer
     max_steps, max_epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
     steps = contents.get("global_step", 0)
-    by_steps = isinstance(max_steps, int) and max_steps != -1
-    if by_steps and steps >= max_steps:
+    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
+    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
+    limit = limit_reached(steps, done, max_steps, max_epochs)
+    if limit == "max_steps":
         raise UserError(
             f"{path} has already taken {steps} steps, trainer.max_steps={max_steps}: give a "
             "larger trainer.max_steps to train on."
         )
-    progress = contents.get("loops", {}).get("fit_loop", {}).get("epoch_progress", {})
-    done = progress.get("current", {}).get("processed", contents.get("epoch", -1) + 1)
-    if max_steps in (-1, None) and isinstance(max_epochs, int) and done >= max_epochs:
+    if limit == "max_epochs":
         raise UserError(
             f"{path} has already trained {done} epoch(s), trainer.max_epochs={max_epochs}, so its "
             "run is finished: give a larger trainer.max_epochs (for example "

@@ -1,10 +1,7 @@
-"""Run directories that never collide: `logs/<task>/runs/<timestamp>_<unique id>/`.
+"""Run directories that never collide: `logs/<task>/runs/<timestamp>_<name>_<unique id>/`.
 
-A timestamp alone (Hydra's default) makes two runs started in the same second, such as the
-jobs of a parallel sweep, share one directory and overwrite each other's checkpoints.
-The configs append `${run_id:}`, a short random id that this module registers as an
-OmegaConf resolver. It is cached, so every lookup within one run sees the same id, and DDP
-workers inherit the directory from rank 0 (Lightning passes `hydra.run.dir` to them).
+Hydra's timestamp alone gives two runs started in the same second (a parallel sweep's jobs)
+one folder; `${run_id:}` adds a random id, cached so every lookup in one run sees the same.
 """
 
 from __future__ import annotations

@@ -1,21 +1,13 @@
 """The run's folder, checked, made and locked before Hydra writes into it; owned only as made.
 
-`RunFolder` is a Hydra callback (configs/hydra/default.yaml) that runs before Hydra writes
-anything: a folder that cannot be made, one that already holds files (unless it is the run
-being resumed), a run another command is writing, or a checkpoint that cannot be resumed
-is refused in one sentence, and nothing is written.
-
-A refused run takes back only what it wrote (`forget`): a folder it made, with the empty
-parents it made; in a folder that was there, the files and folders that were not (a new
-event file, the attempt's `.hydra/resumed/...`). Nothing that was there is ever removed,
-truncated or rewritten. A misspelt `paths.log_dir=` leaves no empty `<typo>/train/runs/`.
+A refused run takes back only what it wrote (a folder it made, a file that was not there):
+nothing that was there is ever removed, truncated or rewritten.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +17,13 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from minibatch.adapters.ranks import is_rank_zero
 from minibatch.checks.one_sentence import user_errors_exit
+from minibatch.checks.plain_names import is_plain_name
 from minibatch.errors import UserError
-from minibatch.runs.ranks import is_rank_zero
 from minibatch.runs.resume import checkpoint_to_resume, resumed_run
 from minibatch.runs.run_lock import LOCK_FILE, RunLock
 
-# One folder name: no separator, not `.` or `..`, nothing a shell needs quoted.
-PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 # What Hydra writes into a sweep folder before its first job: not a result worth keeping.
 SWEEP_BOOKKEEPING = {"multirun.yaml"}
 
@@ -103,7 +94,7 @@ class RunFolder(Callback):
 def check_names(config: DictConfig) -> None:
     """`task_name` is one plain folder name and every `paths.*` a non-empty path."""
     task_name = config.get("task_name")
-    if task_name is not None and not PLAIN_NAME.fullmatch(str(task_name)):
+    if task_name is not None and not is_plain_name(str(task_name)):
         raise UserError(
             f"task_name={task_name!r} must be one plain folder name (letters, digits, _ . + -), "
             "for example task_name=mnist_bs50."

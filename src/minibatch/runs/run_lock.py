@@ -1,8 +1,7 @@
 """One writer per run folder: a second command that would write into a live run is refused.
 
-The process that trains (or resumes, evaluates, exports) into a folder holds an exclusive
-`flock` on `<run>/.run.lock` until it ends; the operating system lets go of it however the
-process ends. The file stays empty and stays with the run, so locking never changes it.
+An exclusive `flock` on `<run>/.run.lock`, which the operating system lets go of however the
+process ends; the file stays empty, so locking never changes the run.
 """
 
 from __future__ import annotations

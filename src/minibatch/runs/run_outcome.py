@@ -1,23 +1,7 @@
 """What a run leaves behind when it does not finish: a resume command, a marked folder, or nothing.
 
-- Interrupted (SIGTERM, Ctrl-C): the checkpoint saved at the signal (`interrupted.ckpt`),
-  and the exact command that resumes from the run's newest checkpoint (that one, mid-epoch,
-  or `last.ckpt` when the data's loader cannot resume mid-epoch; see resume.py), exit 143
-  or 130; a signal that came once training had finished (the last validation) says so
-  instead, since there is nothing to resume (and a submitit job is not requeued). A
-  submitit job that was preempted or timed out is handed back to submitit, which requeues
-  it: it resumes from that checkpoint by itself (hydra_plugins/minibatch_submitit/).
-- Diverged, or crashed after training started: the folder stays, with its checkpoints, its
-  log and a `FAILED` file holding the reason. So does a run that a disk refused a file (a
-  full disk, the file-size limit, a checkpoint it could not write; `WriteFailed`), whose one
-  sentence names the disk and
-  the command that resumes from the checkpoint it kept. A run whose folder was removed
-  while it ran says so.
-- Refused (a `UserError`, or a library error that stands for one, see library_errors.py)
-  before it saved a checkpoint: what this run wrote is taken back (run_folder.py), a
-  folder it made included, so TensorBoard shows no empty run; a resumed run's folder keeps
-  every file it had, as it was. Refused after it saved one: kept and marked `FAILED`. The
-  error itself is printed by entry.py.
+Interrupted: the command that resumes it; diverged or failed once it trained: its folder, marked
+`FAILED`; refused before its first checkpoint: nothing of what it wrote (run_folder.py).
 """
 
 from __future__ import annotations

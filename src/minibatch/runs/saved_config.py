@@ -1,16 +1,11 @@
 """What a checkpoint describes of its run, and the training config evaluation rebuilds from it.
 
-A checkpoint is data and may come from anyone. Evaluation and export take from it only the
-names of its data and model options (`run_choices`, Hydra's group choices), the model's option
-values, each checked against the type and shape of the shipped configs/model/<name>.yaml,
-and a loss name: the model is rebuilt by composing the project's own config files with them.
-No path, URL, hash, data option, `paths.*`, `hydra.*` or `_target_` is ever taken from it
-(the data comes from the command line: evaluation_data.py).
+A checkpoint is data: only its option names and the model's values, checked against the shipped
+configs, are taken; never a path, a URL, a hash, `hydra.*` or a `_target_`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +16,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
+from minibatch.checks.option_types import HYDRA_KEYS
+from minibatch.checks.plain_names import is_plain_name
 from minibatch.errors import UserError
 
-CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
-PLAIN_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 SCALARS = (bool, int, float, str)
 
 
@@ -47,7 +42,7 @@ class RunDescription:
 
 
 def plain_name(ckpt_path: Path, group: str, name: object) -> str:
-    if not (isinstance(name, str) and PLAIN_NAME.match(name)):
+    if not is_plain_name(name):
         raise UserError(
             f"{ckpt_path} names {group}={str(name)[:60]!r}, which is not a plain option name "
             f"of configs/{group}/: a checkpoint is data, and this one is refused."
@@ -114,8 +109,8 @@ def checked_options(
 
     The code keys (`_target_`...) are the shipped config's alone: a recorded one is ignored.
     """
-    given = {k: v for k, v in recorded.items() if k not in CODE_KEYS}
-    keys = {k for k in shipped if k not in CODE_KEYS}
+    given = {k: v for k, v in recorded.items() if k not in HYDRA_KEYS}
+    keys = {k for k in shipped if k not in HYDRA_KEYS}
     if set(given) != keys:
         odd = sorted(map(str, set(given) ^ keys))
         raise UserError(

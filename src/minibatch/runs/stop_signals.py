@@ -1,12 +1,7 @@
 """A stop signal outside training ends the process at once, in one sentence that says what was lost.
 
-During training, SIGTERM (`kill`, a scheduler), SIGHUP (a closed terminal, a dropped ssh
-session) and Ctrl-C stop at the next step boundary and save (interruption.py). Before it
-(the imports, the data's preparation, the sanity check) and after it (the test split) there
-is nothing to save by waiting: the process ends at once, exit 128 + the signal's number,
-saying whether anything was trained. The entry points install this as early as they can
-(train.py before its imports); a handler that something else installed (`nohup`'s,
-submitit's) is left alone.
+Before training and after it there is nothing to save by waiting; a handler that something else
+installed (`nohup`'s, submitit's) is left alone.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""`compile=true`: the net wrapped with torch.compile, for faster steps after a compile pause.
+"""`compile=true`: the net compiled in place (`nn.Module.compile`), for faster steps after a pause.
 
-`nn.Module.compile` is used rather than `torch.compile(net)`: it compiles the module's call
-in place, so the net keeps its type and its state_dict keys (no `_orig_mod.` prefix), and
-checkpoints, `evaluate.py` and `export.py` read a compiled run like any other.
-`compile_backend` picks the backend: `inductor` (the default; generates C++ code on CPU,
-so it needs a C++ compiler), `aot_eager` (no code generation) or `eager`.
+Unlike `torch.compile(net)` it keeps the net's type and state_dict keys (no `_orig_mod.`), so
+checkpoints, evaluate.py and export.py read a compiled run like any other.
 """
 
 from __future__ import annotations

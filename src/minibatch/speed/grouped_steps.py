@@ -1,8 +1,7 @@
 """K mini-batches per Lightning training step, each still one optimizer step: the default path.
 
-Lightning pays a fixed cost per `training_step`, as large as a notebook's whole step; handing
-the module K consecutive mini-batches per call (manual optimization) keeps the batches,
-losses, weights and `global_step` of K=1 (tests/core/test_grouped_steps.py) at hand-loop speed.
+Lightning pays a fixed cost per `training_step`, as large as a notebook's whole step; K batches
+per call keep K=1's batches, losses and weights (tests/core/test_grouped_steps.py).
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """DDP inside a Hydra sweep: a job's extra ranks join that job, they do not start a sweep.
 
-Lightning starts DDP ranks 1, 2, ... by running the script again with the command line it
-was given, plus `hydra.run.dir=<rank 0's run dir>`. For a single run that is right. In a
-sweep (`python train.py -m batch_size=5000,10000 trainer=ddp`) the command line is the
-whole sweep: rank 1 launched every job again, printed "Launching 2 jobs" a second time and
-wrote its logs into a second sweep folder, while rank 0's jobs waited for partners.
-
-`job_rank_command` replaces Lightning's command builder: the extra ranks run the one job
-rank 0 runs (its own overrides, without `-m`), in that job's folder (`hydra.runtime.
-output_dir`, which is `hydra.run.dir` for a single run and `<sweep dir>/<job number>` in a
-sweep). Everything a job writes, every rank's log included, lands in its folder.
+Lightning starts ranks 1, 2, ... with the command line it was given, which in a sweep is the
+whole sweep; here they run rank 0's one job, in that job's folder.
 """
 
 from __future__ import annotations

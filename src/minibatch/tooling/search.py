@@ -1,14 +1,7 @@
 """The best trial of a hyperparameter search (`python train.py -m hparams_search=mnist_optuna`).
 
-The Optuna sweeper prints the best parameters and value and saves them in the sweep folder's
-`optimization_results.yaml`, but not which trial (run folder, checkpoints) they came from.
-`BestTrial`, a Hydra callback the hparams_search configs install, fills that gap:
-
-- after each trial it writes `<trial folder>/trial.yaml`: job number, searched parameters,
-  the value `train.py` returned (the `optimized_metric`) and the folder;
-- after the search it prints the best trial and writes `<sweep folder>/best_trial.yaml`.
-
-Each trial writes its own file, so this works with any launcher (in-process or not).
+The Optuna sweeper saves the best values but not which trial (folder, checkpoints) gave them;
+each trial writes its `trial.yaml`, so this works under any launcher.
 """
 
 from __future__ import annotations

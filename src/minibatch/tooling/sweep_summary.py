@@ -1,14 +1,7 @@
 """A sweep runs all its jobs and ends saying what became of each: finished, failed (why), not run.
 
-A job that fails (a mistake in its values, a divergence, a bug) is marked failed by Hydra
-and the other jobs run on: `train.py` raises `JobFailed` in a sweep's job where a single
-run exits 2. `SweepSummary`, a Hydra callback (configs/hydra/default.yaml), records each
-job's end in the sweep folder as it comes (`on_job_end`, in the job's own process, so
-under any launcher). When the sweep ends, stopped or not, it prints a table and writes
-`sweep_summary.yaml`: every job the sweep planned, its status and error; a job that
-started but never reported is failed (its process killed; marked `FAILED`) or interrupted
-(a signal saved it), and the jobs a stopped sweep never started are not run. A sweep with
-a failed job exits 1.
+Each job's end is recorded in its own process (any launcher); the table and
+`sweep_summary.yaml` come at the end, stopped or not, and a failed job makes the sweep exit 1.
 """
 
 from __future__ import annotations
@@ -35,8 +28,8 @@ from omegaconf import DictConfig, OmegaConf
 from rich.markup import escape
 from rich.table import Table
 
+from minibatch.adapters.ranks import is_rank_zero
 from minibatch.checks.one_sentence import JobFailed, console, say
-from minibatch.runs.ranks import is_rank_zero
 from minibatch.runs.run_outcome import mark_failed
 
 SUMMARY = "sweep_summary.yaml"

@@ -1,13 +1,7 @@
 """Read a sweep folder back: each job's config and overrides, and its TensorBoard scalars.
 
-`python train.py -m seed=0,1,2 batch_size=16,256` writes one folder per job under one sweep
-folder, each with `.hydra/config.yaml`, `.hydra/overrides.yaml` and TensorBoard event
-files. `summarize` groups the jobs by the values that were swept (all but the seed) and
-gives each final metric as mean ± standard deviation over the seeds: what
-`scripts/summarize_sweep.py` prints and saves. A job that failed (its folder's `FAILED`)
-is marked, and its metrics count as far as it logged them; a metric some job lacks is
-averaged over the jobs that logged it. `failed_jobs` names every failed job, the ones a
-mistake stopped before they logged anything too (from the sweep's `sweep_summary.yaml`).
+`summarize` groups the jobs by the swept values and gives each final metric as mean and
+standard deviation over the seeds (`scripts/summarize_sweep.py`).
 """
 
 from __future__ import annotations
@@ -20,11 +14,10 @@ from pathlib import Path
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
 
 from minibatch.errors import UserError
 
-EVENT_FILES = "events.out.tfevents.*"
 # Scalars that are bookkeeping, not results.
 NOT_METRICS = ("epoch", "hp_metric")
 
@@ -42,18 +35,14 @@ class Series:
 
 
 def read_scalars(run_dir: str | Path) -> dict[str, Series]:
-    """Every scalar in the TensorBoard event files under `run_dir`, read by TensorBoard.
-
-    Event files may sit in any subfolder (`tensorboard/`, a logger's version folder); a
-    resumed run's several files in one folder are read in order, as TensorBoard does.
-    """
-    folders = sorted({path.parent for path in Path(run_dir).rglob(EVENT_FILES)})
+    """Every scalar in the TensorBoard event files under `run_dir`, in any subfolder
+    (`tensorboard/`, a logger's version folder), read by TensorBoard's own multiplexer."""
+    events = EventMultiplexer(size_guidance={"scalars": 0})
+    events.AddRunsFromDirectory(str(run_dir)).Reload()
     scalars: dict[str, Series] = {}
-    for folder in folders:
-        events = EventAccumulator(str(folder), size_guidance={"scalars": 0})
-        events.Reload()
-        for tag in events.Tags()["scalars"]:
-            points = events.Scalars(tag)
+    for run, tags in sorted(events.Runs().items()):
+        for tag in tags["scalars"]:
+            points = events.Scalars(run, tag)
             scalars[tag] = Series(tuple(p.step for p in points), tuple(p.value for p in points))
     return scalars
 

@@ -1,19 +1,7 @@
-"""Yield one index tensor per mini-batch: the fast path from a shuffled dataset to its batches.
+"""One index tensor per mini-batch: the notebooks' `x[perm[i:i + B]]`, as a sampler.
 
-A stock `DataLoader(dataset, batch_size=B, shuffle=True)` draws Python integers one by one,
-calls `dataset[i]` B times and stacks the results again in `collate`. For in-memory tensors
-that is most of an epoch's time (seed 000: about 67x the hand-sliced loop). The notebooks'
-hand loop does `perm = randperm(n)` then `x[perm[i:i + B]]`; this sampler yields exactly
-those `perm[i:i + B]` slices, so a `DataLoader(dataset, sampler=this, batch_size=None)`
-fetches each batch with a single tensor index and keeps every DataLoader feature
-(workers, pinned memory, Lightning's hooks).
-
-It subclasses `DistributedSampler` on purpose: under DDP each rank takes its own strided
-share of the epoch's order (as `DistributedSampler` does), and Lightning sees a sampler that
-is already distributed, so it neither replaces it nor wraps it. Lightning calls `set_epoch`
-before every epoch; the order depends only on (seed, epoch), so a run resumed from a
-checkpoint sees the same batches as one that never stopped, and `start_at` skips the
-mini-batches of the epoch it had already trained (see epoch_position.py).
+torch's samplers yield integers one by one for a `__getitem__` each and a collate; this yields
+each batch's indices at once, and is a `DistributedSampler` so Lightning leaves it as it is.
 """
 
 from __future__ import annotations

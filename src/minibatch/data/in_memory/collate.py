@@ -1,4 +1,7 @@
-"""How a list of examples becomes one batch on the per-item path (seed 003's collate_fn)."""
+"""How a list of examples becomes one batch on the per-item path (seed 003's collate_fn).
+
+torch's `default_collate` stacks; `pad_collate` pads sequences of different lengths first.
+"""
 
 from __future__ import annotations
 

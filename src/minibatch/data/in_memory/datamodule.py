@@ -1,23 +1,20 @@
-"""The base for data held in memory as tensors: subclass it, write `build_splits`.
+"""The base for data held in memory as tensors: subclass it and write `build_splits`.
 
-Subclasses say how to make their splits (`build_splits`, called in `setup`; a download
-goes in `prepare_data`) and what task they pose; this class describes them with a
-`DataSpec` and turns them into train/valid/test loaders with every knob the notebooks turn
-(batch size, shuffle, sampler, drop_last, workers, pinned memory) taken from the config.
-Batches are fetched with one tensor index each (see `loader.py`): the hand loop's speed.
+It describes the splits with a `DataSpec` and serves them with every knob the notebooks turn,
+each batch fetched with one tensor index (loader.py): the hand loop's speed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
 
 import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from minibatch.checks.config_checks import check_choice, check_positive_int
+from minibatch.checks.config_checks import check_choice
+from minibatch.data import loader_options
 from minibatch.data.in_memory.batch_sampler import ORDERS, IndexBatchSampler, index_batch_sampler
 from minibatch.data.in_memory.collate import COLLATES
 from minibatch.data.in_memory.epoch_position import ResumableDataLoader
@@ -27,7 +24,6 @@ from minibatch.data.tables.table_file import Table, read_table
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 
-Task = Literal["regression", "binary", "multiclass"]
 LOADERS: tuple[str, ...] = ("batched", "per_item")
 SAMPLERS: tuple[str, ...] = ("auto", *ORDERS)
 
@@ -52,7 +48,7 @@ class InMemoryDataModule(L.LightningDataModule):
         data_on_device: on a GPU, keep the tensors on the GPU so no batch is copied.
     """
 
-    task: Task = "regression"
+    task: str = "regression"  # a name of minibatch.tasks.TASKS
     num_classes: int | None = None
     # "features": x is a float tensor (batch, input_size); "tokens": x is (padded ids, lengths).
     input_kind: str = "features"
@@ -73,24 +69,18 @@ class InMemoryDataModule(L.LightningDataModule):
         data_on_device: bool = True,
     ) -> None:
         super().__init__()
-        if eval_batch_size is not None:
-            check_positive_int("data.eval_batch_size", eval_batch_size)
         check_choice("data.sampler", sampler, SAMPLERS)
         check_choice("data.loader", loader, LOADERS)
         check_choice("data.collate", collate, tuple(COLLATES))
-        if not isinstance(num_workers, int) or num_workers < 0:
-            raise UserError(
-                f"data.num_workers must be 0 or a positive integer, not {num_workers!r}."
-            )
         self.batch_size = batch_size
-        self.eval_batch_size = eval_batch_size or batch_size
+        self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
         self.shuffle = shuffle
         self.sampler = sampler
         self.drop_last = drop_last
-        self.num_workers = num_workers
+        self.num_workers = loader_options.workers(num_workers)
         self.persistent_workers = persistent_workers and num_workers > 0
         self.pin_memory = pin_memory
-        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.seed = loader_options.order_seed(seed)
         self.loader = loader
         self.collate = collate
         self.data_on_device = data_on_device

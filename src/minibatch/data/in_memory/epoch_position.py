@@ -1,15 +1,7 @@
 """How far into its epoch an in-memory loader got, kept in checkpoints: runs resume mid-epoch.
 
-Lightning saves the `state_dict()` of every training loader that also has `load_state_dict`
-(its `_Stateful` protocol) in each checkpoint, and hands it back to the resumed run's loader
-before the first batch is drawn. The order of an in-memory epoch depends only on the seed and
-the epoch (batch_sampler.py), so two numbers say where a loader is: the epoch and the
-mini-batches it has served. The resumed loader starts its sampler at that mini-batch: the
-rest of the epoch comes in the order it would have had, nothing is fetched twice, and the
-weights end as those of a run that never stopped.
-
-The count is taken where batches leave the loader, not in the sampler: with worker processes
-the sampler runs ahead of training by the batches the workers prefetch.
+The epoch's order depends only on the seed and the epoch, so the epoch and the mini-batches
+served say where it was; they are counted where batches leave the loader, past the workers.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
-"""Serve mini-batches of in-memory tensors with nothing between the sampler and the tensors.
+"""Mini-batches of in-memory tensors with nothing between the sampler and the tensors.
 
-With no worker processes and no pinned memory a `DataLoader` adds nothing to a dataset
-that returns whole batches, only its per-batch bookkeeping (about 8 µs a batch here,
-as much as fetching a batch of one). `InMemoryLoader` is the loop the notebooks write by
-hand, `for index in order: yield x[index], y[index]`, in a form Lightning accepts: sized,
-re-iterable, with the `sampler` whose `set_epoch` Lightning calls every epoch, and its
-position in the epoch saved in checkpoints (epoch_position.py). The DataModule uses a
-`DataLoader` instead as soon as workers or pinned memory are asked for.
+Without workers or pinned memory a `DataLoader` adds only its per-batch bookkeeping, as much
+as fetching a batch of one; the DataModule uses one as soon as either is asked for.
 """
 
 from __future__ import annotations
@@ -21,7 +16,7 @@ from minibatch.data.in_memory.epoch_position import ResumableEpoch
 
 
 class InMemoryLoader(ResumableEpoch):
-    """Iterate `dataset[index]` for every index the sampler yields (see the module docstring)."""
+    """Iterate `dataset[index]` for every index the sampler yields, nothing in between."""
 
     # As a DataLoader with batch_size=None: the sampler yields whole batches, no batch sampler.
     batch_sampler = None

@@ -1,21 +1,20 @@
-"""An in-memory dataset of (features, target) tensors, indexable by one item or a whole batch."""
+"""torch's `TensorDataset` of (features, targets), named, and moved to a device whole.
+
+`TensorDataset` already indexes every tensor with a whole tensor of indices or a slice, so
+a batch is one tensor operation (loader.py), not `batch_size` calls and a collate.
+"""
 
 from __future__ import annotations
 
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import TensorDataset
 
-Index = int | slice | torch.Tensor
+Index = int | slice | torch.Tensor  # one example, or a whole batch at once
 
 
-class TensorPairDataset(Dataset):
-    """Features and targets held as two tensors with one row per example.
-
-    This is the seed notebooks' `RegressionDataset` (it refuses tensors of different lengths)
-    with one addition that makes mini-batching fast: an index may be a whole tensor of
-    indices or a slice, so a batch is fetched with one tensor operation instead of
-    `batch_size` calls to `__getitem__` followed by a collate that stacks them again.
-    """
+class TensorPairDataset(TensorDataset):
+    """Features and targets held as two tensors with one row per example (the seed notebooks'
+    `RegressionDataset`, which refuses tensors of different lengths)."""
 
     def __init__(self, features: torch.Tensor, targets: torch.Tensor) -> None:
         if len(features) != len(targets):
@@ -23,14 +22,15 @@ class TensorPairDataset(Dataset):
                 f"features and targets don't have the same length ({len(features)} != "
                 f"{len(targets)}): give one target per example."
             )
-        self.features = features
-        self.targets = targets
+        super().__init__(features, targets)
 
-    def __len__(self) -> int:
-        return len(self.targets)
+    @property
+    def features(self) -> torch.Tensor:
+        return self.tensors[0]
 
-    def __getitem__(self, index: Index) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.features[index], self.targets[index]
+    @property
+    def targets(self) -> torch.Tensor:
+        return self.tensors[1]
 
     def to(self, device: torch.device | str) -> TensorPairDataset:
         """The same data on `device`, moved once so that no batch is copied again later."""

@@ -1,21 +1,7 @@
 """A DataModule for data larger than memory: LitData shards streamed from disk or a bucket.
 
-Not one of the in-memory datasets: nothing is loaded in `setup` but the `DataSpec`
-(`spec.json`, written beside the shards by `shards.write_spec`). `StreamingDataset`
-reads the shards chunk by chunk, `StreamingDataLoader` serves them, and LitData does what
-a sampler does for in-memory data:
-
-- shuffling: chunks, then items within the chunks a worker holds, in a new order every
-  epoch (the order follows `seed` and the epoch);
-- sharding: each DDP rank reads its own chunks, and each DataLoader worker its own part of
-  them, so an epoch sees every item once. Under DDP, LitData drops the items that would
-  give one rank more batches than another (ranks must take the same number of steps);
-  on one process nothing is dropped;
-- resuming: the loader's position is part of Lightning's checkpoint, so a run resumed
-  from a mid-epoch checkpoint (the one saved at a signal, interruption.py) continues the
-  epoch where it stopped, grouped steps or not.
-
-`root` may be a folder or a bucket URL (`s3://bucket/cooking`): the same code reads both.
+Only the `DataSpec` is loaded in `setup`; LitData's dataset and loader do what a sampler does
+in memory: a new order every epoch, each rank and worker its own chunks, a resumable position.
 """
 
 from __future__ import annotations
@@ -27,12 +13,14 @@ import lightning as L
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import check_value
+from minibatch.data import loader_options
 from minibatch.data.streaming.shards import read_spec, shards_written
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 
-INSTALL = 'pip install -e ".[scale]" && pip install --no-deps litdata'
+# The pin of .ci/run and the README (a test holds every install hint to it).
+INSTALL = 'pip install -e ".[scale]" && pip install --no-deps litdata==0.2.76'
 
 
 class StreamingDataModule(L.LightningDataModule):
@@ -64,26 +52,30 @@ class StreamingDataModule(L.LightningDataModule):
             import litdata  # noqa: F401
         except ImportError:
             raise UserError(f"streaming data needs LitData: {INSTALL}") from None
-        check_positive_int("batch_size", batch_size)
+        check_value("data.batch_size", batch_size)
         self.root, self.writer = Path(root), writer
-        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size or batch_size
-        self.shuffle, self.num_workers = shuffle, num_workers
-        self.seed = int(torch.randint(0, 2**31 - 1, ()).item()) if seed is None else seed
+        self.batch_size = batch_size
+        self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
+        self.shuffle, self.num_workers = shuffle, loader_options.workers(num_workers)
+        self.seed = loader_options.order_seed(seed)
         self.spec: DataSpec | None = None
 
     def prepare_data(self) -> None:
         if shards_written(self.root):
             return
         if self.writer is None:
-            raise UserError(f"{self.root} holds no shards: write them first (README, "
-                            "'Running at scale').")  # fmt: skip
+            raise UserError(f"{self.root} holds no shards: write them first (docs/scale.md, "
+                            "'Data larger than memory').")  # fmt: skip
         self.writer(self.root)
 
     def setup(self, stage: str | None = None) -> None:
         from litdata import StreamingDataset
 
         self.spec, self.rows_per_item = read_spec(self.root)
-        for name, size in (("batch_size", self.batch_size), ("eval", self.eval_batch_size)):
+        for name, size in (
+            ("batch_size", self.batch_size),
+            ("eval_batch_size", self.eval_batch_size),
+        ):
             if size % self.rows_per_item:
                 raise UserError(f"{name}={size} must be a multiple of the {self.rows_per_item} "
                                 f"rows each shard item of {self.root} holds.")  # fmt: skip

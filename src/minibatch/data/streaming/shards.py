@@ -1,14 +1,7 @@
-"""Write a dataset as LitData shards: blocks of rows, plus the `DataSpec` beside them.
+"""Write a dataset as LitData shards: blocks of `rows_per_item` float32 rows, the `DataSpec` beside.
 
-`litdata.optimize` writes chunked shard files and an index; `StreamingDataset` reads them
-back from a folder or a bucket (`s3://...`, `gs://...`: the same code, another URL).
-One stored item is a block of `rows_per_item` rows, each row its features then its
-targets as float32: a stream pays a fixed cost per item, so blocks of a thousand rows
-stream about as fast as the disk reads, while `rows_per_item=1` shuffles single examples.
-Shuffling picks whole blocks, which is as good as picking rows when the rows were
-written in random order (as generated data is).
-
-Layout of `root`: `train/` and `valid/` (LitData's shards and index.json), `spec.json`.
+A stream pays a fixed cost per item, so blocks of a thousand rows stream about as fast as the
+disk reads; shuffling whole blocks is as good as rows when rows were written in random order.
 """
 
 from __future__ import annotations

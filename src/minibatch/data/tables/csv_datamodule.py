@@ -1,16 +1,7 @@
 """Your own tabular data: `python train.py data=csv data.path=my.csv data.target=price`.
 
-Every column but the target is a feature unless `data.features` lists them (or
-`data.drop_columns` leaves some out). The task is inferred from the target when not given:
-text labels or whole numbers with few distinct values are classes (two: binary, more:
-multiclass), anything else is regression. Rows are split at random (seeded) into train and
-valid; features are standardised with the mean and standard deviation of the training rows
-only, so nothing about the validation rows leaks into training.
-
-A regression target is standardised too (by default): a target in the hundreds (prices,
-counts) trains as well as one near 1. Its statistics go into the `DataSpec`, so metrics
-(val/mae) and predictions are reported in the target's own units; the loss is the mean
-squared error of the standardised target.
+Features (and a regression target) are standardised with the training rows' statistics only,
+so nothing of the validation rows leaks into training; metrics stay in the target's units.
 """
 
 from __future__ import annotations
@@ -21,14 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_choice
+from minibatch.checks.config_checks import check_choice, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.data.tables.table_file import Table, is_number, read_table
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
-
-TASKS = ("regression", "binary", "multiclass")
+from minibatch.tasks import TASKS
 
 
 class CsvDataModule(InMemoryDataModule):
@@ -70,9 +60,8 @@ class CsvDataModule(InMemoryDataModule):
         if path is None or target is None:
             raise UserError("data=csv needs a file and a column: data.path=my.csv data.target=y.")
         if task is not None:
-            check_choice("data.task", task, TASKS)
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+            check_choice("data.task", task, tuple(TASKS))
+        check_value("data.valid_fraction", valid_fraction)
         self.path, self.target = Path(path), target
         self.features, self.drop_columns = features, list(drop_columns or [])
         self.requested_task, self.valid_fraction, self.split_seed = task, valid_fraction, split_seed

@@ -1,7 +1,6 @@
-"""Read a table of numbers from a text file, with one-sentence errors for every bad file.
+"""Read a table of numbers from a text file (Python's csv), with one sentence for every bad file.
 
-Two layouts are accepted: a CSV with a header row (`a,b,c`), and the whitespace-separated,
-header-less layout of seed 004's Boston file (then the column names are given).
+Two layouts: a CSV with a header row, and seed 004's header-less whitespace-separated one.
 """
 
 from __future__ import annotations

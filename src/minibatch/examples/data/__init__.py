@@ -1,1 +1,4 @@
-"""One LightningDataModule per notebook dataset."""
+"""One LightningDataModule per notebook dataset.
+
+Each extends a core DataModule: the in-memory base, or data=csv's for Boston.
+"""

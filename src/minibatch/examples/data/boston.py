@@ -1,16 +1,7 @@
-"""Seed 004's Boston housing prices: 506 rows, 13 features, predict MEDV.
+"""Seed 004's Boston housing prices: 506 rows, 13 features, predict MEDV (the table ships inside).
 
-The 506-row Harrison & Rubinfeld (1978) table ships inside the package
-(`data/files/boston-house-prices.csv`, the seed's whitespace-separated, header-less
-layout); `data.path=` reads another copy, with or without a header row.
-
-Differences from the notebook, on purpose:
-- The notebook standardises with the mean and standard deviation of the whole table.
-  Here they come from the training rows only: statistics computed on the validation rows
-  would leak them into training and make the validation loss optimistic.
-- Column B is 1000 (Bk - 0.63)^2 where Bk is the proportion of Black residents by town:
-  an encoding of race, the reason scikit-learn removed this dataset. It is kept by default
-  for fidelity with the seed; `data.drop_columns=[B]` trains without it.
+Standardised with the training rows' statistics only (the notebook uses the whole table);
+column B encodes race and is kept for fidelity: `data.drop_columns=[B]` trains without it.
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """Seed 000's cake ratings: how good a cake is as a function of its cooking time.
 
-The rating curve (documented here, since the notebook's `adl.cooking` is not public):
-
-    rating(t) = 1 + 7 * sigmoid((t - 35) / 5) - 6 * sigmoid((t - 85) / 5)
-
-for a cooking time t in minutes, drawn uniformly in [0, 115]. Raw batter rates about 1;
-the rating climbs steeply around 35 minutes to about 8 for a well-baked cake, then falls
-to about 2 once it burns after 85 minutes. Observed ratings add Gaussian noise of standard
-deviation `noise_scale` (0.9, as in the seed), so no model can do better on average than a
-mean squared error of `noise_scale ** 2` (0.81): that is the number a trained model
-should approach.
+The notebook's `adl.cooking` is not public, so its curve is written out (`cake_rating`); the
+noise's variance (`noise_scale ** 2`) is the mean squared error no model can beat.
 """
 
 from __future__ import annotations
@@ -24,7 +16,8 @@ MAX_COOKING_TIME = 115.0
 
 
 def cake_rating(time: torch.Tensor) -> torch.Tensor:
-    """The noise-free rating of a cake cooked for `time` minutes (see the module docstring)."""
+    """The noise-free rating of a cake cooked for `time` minutes: raw batter rates about 1,
+    a well-baked cake (from about 35 minutes) about 8, a burnt one (after 85) about 2."""
     return 1.0 + 7.0 * torch.sigmoid((time - 35.0) / 5.0) - 6.0 * torch.sigmoid((time - 85.0) / 5.0)
 
 

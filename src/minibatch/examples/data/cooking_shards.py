@@ -1,12 +1,7 @@
 """Seed 000's cooking data as LitData shards, any size: the cakes that do not fit in memory.
 
-    python -m minibatch.examples.data.cooking_shards data/cooking_stream --train-size 100000000
-
-writes `train/`, `valid/` and `spec.json` under the folder; `data=cooking_stream` trains on
-it with the same net and recipe as `data=cooking` (and writes the shards itself, at the
-configured size, when the folder is empty). The rows are drawn in parts of `part_size`,
-each from its own seed, so writing takes the memory of one part per worker whatever the
-size, and the same arguments always write the same cakes.
+Drawn in parts of `part_size`, each from its own seed: writing takes one part's memory per
+worker, and the same arguments always write the same cakes.
 """
 
 from __future__ import annotations

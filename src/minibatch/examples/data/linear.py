@@ -1,8 +1,6 @@
 """Seed 000's "effect of batch size" data: y = 2x + noise, for a one-parameter model y = w x.
 
-500 points with x uniform in [0, 10] and Gaussian noise of standard deviation 3: the
-mean-squared loss as a function of w is a parabola with its minimum near w = 2, and each
-mini-batch sees its own, noisier parabola (the smaller the batch, the noisier).
+The loss over w is a parabola, and each mini-batch sees its own, noisier one.
 """
 
 from __future__ import annotations

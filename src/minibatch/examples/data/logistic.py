@@ -1,14 +1,7 @@
 """Seed 001's perceptron data: 100 points, x ~ N(1, 1), label 1 when x > 1, with label noise.
 
-The notebook's own generator is reproduced exactly (numpy's legacy `RandomState(1)` for x,
-Python's `random.Random(1)` for the label flips), so `data_seed=1` gives the very 100
-points of the notebook. A label is flipped to `int(x < 1)` with probability 0.1 when x is
-within 1 of the boundary and 0.025 further away (the notebook's `addNoise`; its middle
-branch, |x - 1| < 0.1, can never be reached after |x - 1| < 1 and is left out).
-
-The notebook trains and reports on the same 100 points; the validation split here is a
-separate sample of `valid_size` points from the same process, so that it measures how well
-the decision boundary generalises.
+The notebook's generators are reproduced exactly (`data_seed=1` gives its very points); the
+validation split is a separate sample, so it measures how the boundary generalises.
 """
 
 from __future__ import annotations

@@ -1,23 +1,7 @@
 """Seed 002's MNIST: 50,000 train / 10,000 valid / 10,000 test images of 784 pixels in [0, 1).
 
-Where the data comes from, in order:
-1. `data.path=.../mnist.pkl.gz`, or `<data_dir>/mnist.pkl.gz` when it exists: the classic
-   pickle the notebook loads. Its sha256 is checked before it is unpickled (unpickling
-   runs code, so an unverified pickle is never opened), on the bytes that are unpickled.
-2. Otherwise the four IDX files in `<data_dir>/mnist/`, downloaded when missing from the
-   https mirrors (`data.mirrors`). Each is checked against the sha256 of its uncompressed
-   content pinned below, on download and again on the bytes that are parsed. The 60,000
-   training images are split in order: the first 50,000 train, the last 10,000 validate
-   (the same split as the pickle, deterministic).
-Pixels are bytes / 256, as in the pickle. The file names and the sha256s are constants of
-this module, never options: whatever a config or a checkpoint says, only MNIST's own bytes
-are unpickled or parsed, and only MNIST's own files are written.
-
-`prepare_data` converts the verified source once into a tensor file beside the IDX files
-(`<data_dir>/mnist/splits-<hash of the source>.pt`, pixels kept as the bytes they are):
-every later run verifies the source's hash and loads that file memory-mapped instead of
-decompressing and unpickling 220 MB again. A new source file has a new hash, so a stale
-conversion is never read.
+From the notebook's pickle or the IDX files, each checked against a sha256 pinned here before
+it is unpickled or parsed, then converted once into a memory-mapped tensor file.
 """
 
 from __future__ import annotations
@@ -32,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
-from minibatch.examples.data.download import check_https, download, write_atomically
+from minibatch.examples.data.download import check_https, download, save_file
 
 MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -115,7 +99,7 @@ def as_tensors(images: torch.Tensor, labels: torch.Tensor) -> TensorPairDataset:
 def save_splits(path: Path, splits: Splits) -> None:
     buffer = io.BytesIO()
     torch.save({name: {"images": x, "labels": y} for name, (x, y) in splits.items()}, buffer)
-    write_atomically(path, buffer.getvalue())
+    save_file(path, buffer.getvalue())
 
 
 def load_splits(path: Path) -> Splits:
@@ -139,7 +123,7 @@ class MnistDataModule(InMemoryDataModule):
         **loader_options,
     ) -> None:
         super().__init__(**loader_options)
-        check_positive_int("data.valid_size", valid_size)
+        check_value("data.valid_size", valid_size, POSITIVE_INT)
         self.data_dir, self.path = Path(data_dir), Path(path) if path else None
         self.mirrors = list(mirrors or MIRRORS)
         for mirror in self.mirrors:

@@ -1,8 +1,6 @@
 """Seed 002's MNIST served by the from-scratch DataLoader (`examples/scratch/loader.py`).
 
-The same splits as `data=mnist`; each batch is read one example at a time and collated by
-the scratch loader, optionally in worker processes, as the notebook's own loader does.
-`experiment=mnist_scratch` trains on it with the scratch loss and SGD.
+The same splits as `data=mnist`, read one example at a time as the notebook's own loader does.
 """
 
 from __future__ import annotations

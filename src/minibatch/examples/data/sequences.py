@@ -1,15 +1,7 @@
 """Seed 003's collate_fn example: sentences of different lengths, batched with padding.
 
-A small synthetic "sentiment" task: each sequence is 3 to 30 integer tokens from a
-vocabulary of 20 (token 0 is reserved for padding); tokens 1-9 are "positive" words,
-10-19 "negative" ones, and the label is 1 when a sequence has more positive than negative
-tokens. A bag-of-words model (an embedding bag, see `models/mlp.py`) can learn it.
-
-Batches are `((tokens, lengths), labels)`: `tokens` is (batch, longest sequence in the
-batch), padded with 0, and `lengths` holds the true length of each row. The batched path
-slices the padded store to the longest row of each batch; the per-item path returns one
-unpadded sequence per example and needs `data.collate=padding` (`pad_collate`), which
-builds the same batch, as seed 003's collate_fn does.
+A bag-of-words "sentiment" task: batches are `((tokens, lengths), labels)`, padded with 0 to
+the longest row of the batch, on the batched path and through `pad_collate` alike.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
 """Seed 000's "more complex loss": one parameter w, a loss with several local minima.
 
-Data: x uniform in [0, 4], y = sin(2.5 x) + N(0, 0.3), fitted by the one-parameter model
-y = sin(w x). The mean-squared loss as a function of w is not convex: with the default
-data it has a global minimum at w ≈ 2.49 (loss ≈ 0.09, the noise) and local minima at
-w ≈ 0.81 (loss ≈ 0.96) and w ≈ 0.06 (loss ≈ 0.53). Gradient descent on the full batch
-from w = 1.0 slides into the minimum at 0.81 and stays there, whatever the number of
-steps; the noisier gradients of small batches (8 examples) can jump out of it and reach
-a lower loss, as the notebook shows.
+Full-batch descent from w = 1.0 stays in the minimum near 0.81; the noisier gradients of
+small batches can jump out of it, as the notebook shows.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""The DataModule of the generated datasets: train and valid drawn from one seeded stream."""
+"""The DataModule of the generated datasets: train and valid drawn from one seeded stream.
+
+The data depends on `data_seed` alone, so runs with other seeds or batch sizes compare.
+"""
 
 from __future__ import annotations
 
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 
@@ -21,8 +24,8 @@ class SyntheticDataModule(InMemoryDataModule):
         self, train_size: int, valid_size: int, data_seed: int = 1337, **loader_options
     ) -> None:
         super().__init__(**loader_options)
-        check_positive_int("data.train_size", train_size)
-        check_positive_int("data.valid_size", valid_size)
+        check_value("data.train_size", train_size, POSITIVE_INT)
+        check_value("data.valid_size", valid_size, POSITIVE_INT)
         self.train_size, self.valid_size, self.data_seed = train_size, valid_size, data_seed
 
     def generate(self, size: int, generator: torch.Generator) -> TensorPairDataset:

@@ -1,14 +1,7 @@
 """Seed 000's exercise: daily weather at the LBBE (Lyon) from the Open-Meteo forecast API.
 
-Inputs are the daily mean temperature (°C) and mean wind speed at 10 m (km/h); the target
-is the daily precipitation sum (mm), for the past 30 days (the API adds its forecast days;
-days it has no value for yet are left out). As in the exercise: batches of 10, no shuffle.
-The last `valid_fraction` of the days, in date order, are held out for validation.
-
-The API is asked over https only (`data.api_url`), and its answer cached as JSON under
-`<data_dir>/weather/`; later runs read the cache (`data.refresh=true` asks the API again).
-With no network and no cache, the run stops with one sentence saying where to put a JSON
-answer.
+Temperature and wind predict precipitation; the API's answer is cached, so later runs (and
+runs without network) read the cache.
 """
 
 from __future__ import annotations
@@ -19,11 +12,11 @@ from pathlib import Path
 
 import torch
 
-from minibatch.checks.config_checks import check_positive_int
+from minibatch.checks.config_checks import POSITIVE_INT, check_value
 from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.errors import UserError
-from minibatch.examples.data.download import check_https, fetch, write_atomically
+from minibatch.examples.data.download import check_https, fetch, save_file
 
 API_URL = "https://api.open-meteo.com/v1/forecast"
 INPUTS = ("temperature_2m_mean", "wind_speed_10m_mean")
@@ -74,10 +67,9 @@ class WeatherDataModule(InMemoryDataModule):
         **loader_options,
     ) -> None:
         super().__init__(**loader_options)
-        check_positive_int("data.past_days", past_days)
+        check_value("data.past_days", past_days, POSITIVE_INT)
         check_https(api_url)
-        if not 0 < valid_fraction < 1:
-            raise UserError(f"data.valid_fraction must be between 0 and 1, got {valid_fraction}.")
+        check_value("data.valid_fraction", valid_fraction)
         self.latitude, self.longitude, self.past_days = latitude, longitude, past_days
         self.url = forecast_url(api_url, latitude, longitude, past_days)
         self.refresh, self.valid_fraction = refresh, valid_fraction
@@ -99,7 +91,7 @@ class WeatherDataModule(InMemoryDataModule):
                 f"cannot get the weather from {self.url} ({error}) and there is no cached copy: "
                 f"run once with network access, or save the API's JSON answer as {self.cache}."
             ) from None
-        write_atomically(self.cache, body)
+        save_file(self.cache, body)
 
     def build_splits(self) -> dict[str, TensorPairDataset]:
         try:

@@ -1,12 +1,7 @@
 """Figure 2 (seed 000): each mini-batch has its own loss, the noisier the smaller the batch.
 
-For the one-parameter `linear` problem (y = w x on 500 points of y = 2x + noise), the loss
-as a function of w on the whole training set (dashed) and on many random batches of size
-k (thin grey), for k = 1, 16, 32 and 256. The batches are the ones training draws: the
-DataModule's own shuffled loader, epoch after epoch, seeded by the config's `seed`. The
-loss is the run's (MSE) through the real net (`landscape.loss_curve`).
-
-    python scripts/figures.py batch-losses
+The batches are the ones training draws, from the DataModule's own loader, and the loss is the
+run's own through the real net: `python scripts/figures.py batch-losses`.
 """
 
 from __future__ import annotations

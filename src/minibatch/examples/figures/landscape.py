@@ -1,8 +1,6 @@
 """The loss of a small model as a function of its parameters: curves, surfaces, minima.
 
-The loss is the run's own: the LightningModule's net and `loss_fn` (MSE, BCE with logits,
-or the sigmoid MSE of seed 001), evaluated with `torch.func.functional_call` at every point
-of a grid of parameter values, all grid points at once with `vmap`.
+The run's own net and loss, evaluated at every grid point at once (`functional_call`, `vmap`).
 """
 
 from __future__ import annotations

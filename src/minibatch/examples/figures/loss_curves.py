@@ -1,14 +1,7 @@
 """Figure 1 (seed 004): loss versus epoch for every run of a sweep, one line per batch size.
 
-The exercise plots "one big batch" against "mini-batches" of 50 on Boston housing:
-
-    python train.py -m experiment=boston_minibatch batch_size=506,50
-    python scripts/figures.py loss-curves --sweep logs/boston_minibatch/multiruns/<run>
-
-Values come from the runs' event files, read with TensorBoard's own reader
-(`minibatch.tooling.sweeps`), so the figure shows exactly what TensorBoard shows. Epoch k is the
-k-th value an epoch metric logged. Runs that differ only by seed are drawn in one colour:
-their mean as a line and the band between the lowest and the highest.
+Read from the runs' event files with TensorBoard's own reader, so the figure shows what
+TensorBoard shows; runs that differ only by seed share a colour: their mean and range.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """Figure 5 (seed 001): the perceptron's loss over (w, b), whole set versus mini-batches.
 
-The notebook's heatmaps: the sigmoid-MSE loss of y = sigmoid(w x + b) over a grid of w and
-b, on all 100 points and on three random mini-batches, side by side on one colour scale
-(the notebook's grid, w in [-4, 6] and b in [-6, 4], widened to hold the minimum).
-Each batch has its own surface and its own minimum (marked +, on the edge when it lies
-beyond); the blue line is the path of (w, b) in a real `perceptron_minibatch` run
-(shuffled batches of 25), which heads for the minimum of the whole set (o) though every
-step follows one batch.
-
-    python scripts/figures.py loss-surfaces
+Each batch has its own surface and minimum, yet a real run's path heads for the whole set's:
+`python scripts/figures.py loss-surfaces`.
 """
 
 from __future__ import annotations

@@ -1,19 +1,7 @@
 """Figure 4 (seed 001): w and b of the perceptron after every step, three ways of batching.
 
-All three runs are the `perceptron_minibatch` experiment (the notebook's sigmoid MSE, Adam
-lr 0.05, the same start) for 200 optimizer steps; only the batches differ:
-
-- full batch: all 100 points every step (200 epochs of 1 step);
-- sequential batches of 25: the notebook's `x[j*25:(j+1)*25]`, the same four batches in
-  the same order every epoch (50 epochs of 4 steps): the parameters move in a pattern
-  that repeats every epoch, the "systematic oscillation" the notebook points out;
-- shuffled batches of 25: a new order every epoch (`data.shuffle=true`): no pattern.
-
-The right panels zoom on the last epochs and show how much each step moved the parameter:
-the sequential batches repeat the same four moves, the shuffled ones do not, and the full
-batch moves smoothly. `epoch_correlation` puts a number on it.
-
-    python scripts/figures.py perceptron-paths
+Sequential batches repeat the same four moves every epoch (the notebook's "systematic
+oscillation"), shuffled ones do not: `python scripts/figures.py perceptron-paths`.
 """
 
 from __future__ import annotations

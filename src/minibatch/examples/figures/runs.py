@@ -1,8 +1,7 @@
 """Real training runs for the figures: the project's configs, `train()`, a trajectory.
 
-Every figure that shows training trains through the same Trainer as `python train.py`
-(composed from configs/, with the given overrides) and reads the parameters after every
-step from a `ParameterTrajectory` callback, never from a separate hand loop.
+Every figure that shows training trains through the Trainer `python train.py` uses, never a
+separate hand loop.
 """
 
 from __future__ import annotations

@@ -1,14 +1,7 @@
 """Figure 3 (seed 000): full batches stay in a local minimum, small batches escape it.
 
-The `sine` problem fits y = sin(w x) to y = sin(2.5 x) + noise: its loss over w has
-several local minima. Training starts at w = 1.0 with the `sine_escape` experiment (SGD lr
-0.1, 10 epochs) for a full batch and batches of 128, 32 and 8; each panel shows the loss
-on the whole training set over w and the point (w, loss) after every optimizer step,
-recorded from the real run (`ParameterTrajectory`), coloured from the first step to the
-last. The full batch slides into the minimum near w = 0.81 and stays; batches of 8 jump
-out of it.
-
-    python scripts/figures.py sine-escape
+Each panel is a real run's (w, loss) after every step on the loss over w:
+`python scripts/figures.py sine-escape`.
 """
 
 from __future__ import annotations

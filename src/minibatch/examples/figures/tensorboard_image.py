@@ -1,16 +1,7 @@
 """The run's own lesson in TensorBoard's IMAGES tab: its path on its loss landscape.
 
-At the end of training, for a model of one parameter (`linear`, `sine`) or two (`logistic`:
-w and b), this callback draws the loss on the whole training set over the parameter(s),
-the path the parameters took after every optimizer step of this run, and the parameters
-against the step, and puts the picture in TensorBoard (tag `lesson/loss_landscape`). For
-one parameter it also draws the loss of a few random batches of the run's batch size, the
-seed 000 lesson. The `linear`, `sine` and `logistic` recipes add it, so
-`python train.py data=linear` shows it with no flag.
-
-It records only when it can draw: a TensorBoard logger, at most two parameters and an
-in-memory training split; otherwise it switches itself off at the start of training and
-costs nothing. When on, each step costs one copy of the (one or two) parameters.
+For models of one or two parameters with a TensorBoard logger; otherwise it switches itself off
+at the start of training and costs nothing.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Record a model's parameters after every optimizer step of a real Trainer run.
 
-The seed 000 and 001 notebooks plot w (and b) after every step of their hand loops; this
-callback gives the same numbers for a run driven by Lightning, whatever drives the steps
-(automatic optimization, `steps_per_call`, gradient accumulation): it hooks
-`torch.optim.Optimizer.register_step_post_hook`, which runs right after each real
-`optimizer.step()`. Add it to a run and nothing else changes; leave it out and it costs
-nothing. Each step copies the (few) parameters on their own device, without a host sync.
+An optimizer step hook, so it sees every real step whatever drives them (grouped steps,
+accumulation), without a host sync.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Seed 000's one-parameter model y = w x, or the affine y = w x + b with `bias=true`."""
+"""Seed 000's one-parameter model y = w x, or the affine y = w x + b with `bias=true`.
+
+One parameter, so its loss over w can be drawn (figures/batch_losses.py).
+"""
 
 from __future__ import annotations
 

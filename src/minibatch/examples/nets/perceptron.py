@@ -1,9 +1,7 @@
-"""Seed 001's single-layer perceptron: Linear(in, 1), a logistic regression.
+"""Seed 001's single-layer perceptron: Linear(in, 1), a logistic regression returning the logit.
 
-It returns the logit (no sigmoid): the binary task applies `BCEWithLogitsLoss`, the
-numerically stable form the notebook's first run uses, and the sigmoid for accuracy.
-`loss=sigmoid_mse` in the model config trains on the MSE of the sigmoid output instead,
-as the notebook's second and third runs do.
+The binary task applies the numerically stable BCE with logits; `loss=sigmoid_mse` trains on
+the sigmoid's MSE instead, as the notebook's second and third runs do.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Seed 000's `RegressionNetwork`: one hidden layer of sigmoids on a centred input."""
+"""Seed 000's `RegressionNetwork`: one hidden layer of sigmoids on a centred input.
+
+The notebook's net exactly: centring the input starts the sigmoids on their steep part.
+"""
 
 from __future__ import annotations
 

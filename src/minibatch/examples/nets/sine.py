@@ -1,4 +1,7 @@
-"""Seed 000's "more complex loss" model: y = sin(w x), with the single parameter w."""
+"""Seed 000's "more complex loss" model: y = sin(w x), with the single parameter w.
+
+Its loss over w has several local minima (data/sine.py).
+"""
 
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
 """From-scratch versions of the pieces the notebooks build before using the library ones.
 
-Seed 002 writes cross entropy, an SGD optimizer and a DataLoader by hand, then switches to
-`F.cross_entropy`, `torch.optim.SGD` and `torch.utils.data.DataLoader`; seed 003 explains
-samplers, `collate_fn` and `num_workers`. Each module here is one of those pieces, small
-enough to read in one sitting, and `tests/examples/test_scratch_*.py` prove each one gives
-the same numbers as the library version it stands in for.
-
-- `losses`: logsumexp, log_softmax, nll, cross_entropy, accuracy (and the naive
-  log_softmax that overflows).
-- `sgd`: SGD with momentum and weight decay, as a real `torch.optim.Optimizer`.
-- `sampling`: sequential, random, batch and weighted samplers.
-- `collate`: stack a list of examples into a batch; pad variable-length sequences.
-- `loader`: a DataLoader with an optional pool of worker processes that does not hang.
+Hand-written on purpose, to be read: tests/examples/test_scratch_*.py prove each gives the
+numbers of the library version it stands in for.
 """
 
 from minibatch.examples.scratch.collate import collate, pad_collate

@@ -1,8 +1,6 @@
-"""How a list of examples becomes one batch (seed 002's `collate`, In [461]; seed 003's
-"A note about collate_fn").
+"""How a list of examples becomes one batch (seed 002's `collate`; seed 003's collate_fn note).
 
-A dataset hands out one example at a time, e.g. `(image, label)`. The model wants one
-tensor of images and one of labels, so the loader regroups the list field by field.
+A dataset hands out one example at a time; the loader regroups the list field by field.
 """
 
 from __future__ import annotations

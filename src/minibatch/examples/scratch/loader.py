@@ -1,18 +1,7 @@
 """A DataLoader from scratch, with a pool of worker processes that does not hang.
 
-Seed 002 builds its loader in steps: slices of the data set (In [447]), then a sampler, a
-batch sampler and a collate function (In [462]), then worker processes with
-`mp.Pool.map(ds.__getitem__, batches)` (In [471]), which hung. A likely cause: under
-"spawn" (macOS's default, where the notebook ran) each worker must import the notebook's
-`Dataset` class from `__main__` and cannot, so workers die as they start and `Pool.map`,
-which replaces dead workers but not their lost tasks, waits forever.
-
-This loader's workers follow seed 003's "note about parallelization": the main process
-sends (batch number, indices) through one queue, any idle worker reads the examples and
-collates them, and sends the batch back through a second queue. The main process keeps a
-few batches in flight, puts the results back IN ORDER, re-raises a worker's exception
-with its traceback, notices a worker that died instead of waiting for it, and always stops
-and joins its workers, whether the loop ends, breaks early or fails.
+Seed 002's `Pool.map` hung when a worker died; these workers share two queues (seed 003),
+and the loader notices a dead worker and always stops and joins them.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Cross entropy from scratch, the way seed 002 builds it (cells In [401] to In [427]).
 
-The notebook first writes log_softmax as `log(exp(x) / sum(exp(x)))`, then notices that
-`exp` of a large logit overflows and rewrites it with the logsumexp trick, then picks out
-the log-probability of the true class (negative log likelihood), and finally swaps in
-`F.cross_entropy`. Every function here takes raw outputs of shape (batch, classes).
+The naive log_softmax, which overflows, then the logsumexp trick, the negative log
+likelihood and `F.cross_entropy`; each takes raw outputs of shape (batch, classes).
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""Samplers: which example indices a loader reads, and in which order (seed 002, In [452]
-to In [463]; seed 003's "A note about samplers").
+"""Samplers: which example indices a loader reads, and in which order (seed 002, seed 003).
 
-A sampler yields dataset indices; a batch sampler groups them into lists of `batch_size`.
-The loader never decides the order itself, which is why swapping the sampler is all it
-takes to shuffle, to read in order for validation, or to oversample a rare class.
+The loader never decides the order itself: swapping the sampler shuffles, reads in order or
+oversamples a rare class.
 """
 
 from __future__ import annotations

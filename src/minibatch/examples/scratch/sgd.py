@@ -1,15 +1,7 @@
 """Stochastic gradient descent written out, seed 002's `SGDOptimizer` (In [437]) grown up.
 
-The notebook's optimizer keeps a list of parameters and does `p -= p.grad * lr`. This one
-does the same, plus the two options `torch.optim.SGD` is most often used with, and it
-subclasses `torch.optim.Optimizer` so a Lightning Trainer can drive it (param groups,
-`state_dict`, `zero_grad` and the `closure` argument all come from the base class).
-
-The update is torch.optim.SGD's with dampening=0 and nesterov=False, per parameter p:
-
-    g = p.grad + weight_decay * p          (weight decay: an L2 penalty's gradient)
-    buf = g on the first step, else momentum * buf + g
-    p = p - lr * buf                       (buf is just g when momentum is 0)
+torch.optim.SGD's update with momentum and weight decay, as a `torch.optim.Optimizer` so a
+Lightning Trainer can drive it.
 """
 
 from __future__ import annotations
