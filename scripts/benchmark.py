@@ -16,14 +16,14 @@ epoch of every fit is a warm-up and is dropped. "data only" times pure iteration
 in-memory dataset; "end-to-end" times whole processes (`python train.py data=mnist
 batch_size=50` against scripts/hand_mnist.py) and the start-up to the first training batch.
 
-    python scripts/benchmark.py --markdown docs/benchmarks/cpu.md    # CPU, every workload
-    python scripts/benchmark.py --device cuda --markdown docs/benchmarks/cuda.md
+    python scripts/benchmark.py --out docs/benchmark_cpu.json     # CPU, every workload
+    python scripts/benchmark.py --device cuda --out benchmark_cuda.json
     python scripts/benchmark.py --workloads whole-epoch --rounds 5
 
 Each time shows the median (min-max) of its samples; a ratio is that of the medians.
-`--markdown FILE` writes the table with the machine, versions, date and command, and the
-samples beside it (FILE with .json): tests/examples/test_benchmark_table.py checks that the
-table is what the samples give and that the docs show exactly the committed tables.
+`--out FILE` writes every sample with the machine, versions, date, load and command as JSON
+(`--markdown FILE` the printed table as Markdown): tests/examples/test_benchmark_table.py
+holds the tables of docs/benchmark.md to the committed docs/benchmark_cpu.json.
 """
 
 from __future__ import annotations
@@ -396,7 +396,8 @@ def markdown_report(report: dict) -> str:
     return (
         f"# Benchmark on {report['device']}\n\n"
         f"    {report['command']}\n\n"
-        f"{report['machine']}; {report['date']}; load average {report['load']:.1f} at start. "
+        f"{report['machine']}; {report['date']}; load average {report['load']:.1f} at start, "
+        f"{report['load_end']:.1f} at the end. "
         f"Each time is the median (min-max) of its samples: {report['rounds']} rounds of "
         f"{report['epochs']} epochs a side, the first epoch of each dropped, sides in "
         "alternating order; whole processes: one sample a round. A ratio is that of the "
@@ -412,9 +413,9 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the sides")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per fit (first dropped)")
     parser.add_argument("--data-dir", type=Path, default=CONFIG_DIR.parent / "data")
-    parser.add_argument(
-        "--markdown", type=Path, help="also write the report here as Markdown, samples as .json"
-    )
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
+    parser.add_argument("--out", type=Path, help="also write the samples and machine as JSON")
+    parser.add_argument("--markdown", type=Path, help="also write the report as Markdown")
     return parser
 
 
@@ -423,10 +424,18 @@ def machine_description(device: torch.device) -> str:
     # With SciPy installed (the tooling extras' Optuna needs it) torchmetrics imports
     # scipy.signal when Lightning imports torchmetrics: the template's start-up grows.
     scipy = "scipy installed" if importlib.util.find_spec("scipy") else "no scipy"
-    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPUs, "
+    return (f"{cpu_model()} ({platform.machine()}), {len(os.sched_getaffinity(0))} CPUs, "
             f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}, "
             f"torch {torch.__version__}, lightning {L.__version__}, {scipy}, "
             f"device {device}{gpu}")  # fmt: skip
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as `lscpu` shows it (Linux), else what platform knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -435,12 +444,15 @@ def main() -> None:
     import logging
 
     logging.getLogger("lightning").setLevel(logging.ERROR)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA device is visible to torch.")
     report = {
         "device": args.device, "machine": machine_description(device),
-        "date": datetime.date.today().isoformat(), "load": os.getloadavg()[0],
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": os.getloadavg()[0],
         "rounds": args.rounds, "epochs": args.epochs,
         "command": shlex.join(["python", "scripts/benchmark.py", *sys.argv[1:]]),
     }  # fmt: skip
@@ -448,15 +460,16 @@ def main() -> None:
         report["rows"] = [
             r for name in args.workloads for r in workload_rows(name, args, device, log_dir)
         ]
+    report["load_end"] = os.getloadavg()[0]
     table = Table(title=f"Epoch times, median (min-max); {report['machine']}")
     for column in COLUMNS:
         table.add_column(column, justify="left" if column == "workload" else "right")
     for r in report["rows"]:
         table.add_row(*table_row(r))
     console.print(table)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
     if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")
         args.markdown.write_text(markdown_report(report))
 
 
