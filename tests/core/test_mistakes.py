@@ -436,6 +436,14 @@ ROWS = [
     ("seed-too-large", "values", T, [*TINY, "seed=99999999999"], "seed must be an integer from 0"),
     ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
     ("compile-text", "types", T, [*TINY, "compile=maybe"], "compile must be true or false"),
+    ("compile-mode-unknown", "values", T, [*TINY, "compile_mode=fast"], "compile_mode must be"),
+    (
+        "compile-mode-not-inductor",
+        "options",
+        T,
+        [*TINY, "compile=true", "compile_backend=aot_eager", "compile_mode=reduce-overhead"],
+        "compile_backend=aot_eager ignores it",
+    ),  # fmt: skip
     # The net, the optimizer, the scheduler.
     ("hidden-zero", "model", T, [*TINY, "model.hidden=[0]"], "model.hidden[0] must be a positive"),
     ("hidden-text", "types", T, [*TINY, "model.hidden=abc"], "model.hidden must be a list"),
