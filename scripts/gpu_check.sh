@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The template on a CUDA GPU in one go: set up as the README says, then scripts/gpu_check.py
-# (MNIST and cooking trainings, the `cuda` tests, the benchmark) into one folder.
+# The template on a CUDA GPU in one go: set up, then scripts/gpu_check.py (MNIST and cooking
+# trainings, the `cuda` tests, the benchmark) into one folder. See docs/benchmark.md, "GPU".
 #
 #   bash scripts/gpu_check.sh [OUTPUT_FOLDER] [--budget SECONDS] [--allow-cpu] [--tiny]
 #
-# Setup: a venv .venv-gpu that sees the machine's own packages (--system-site-packages), so
-# a CUDA torch already installed is used as it is; without one, pip installs torch (its Linux
-# wheel is the CUDA build). GPU_CHECK_PYTHON=/path/to/python uses that Python and skips setup.
+# Setup: the Python whose torch sees CUDA (GPU_CHECK_PYTHON, else python3) is used with its own
+# torch; what the project needs beside it comes from the wheels in .whl/ if there are any (a
+# machine without internet), else from pip. A machine with a GPU but no CUDA torch in python3
+# gets the README's venv (.venv-gpu), where pip's Linux torch wheel is its CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,26 +15,44 @@ out=logs/gpu_check/$(date -u +%Y-%m-%d_%H-%M-%S)
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then out=$1; shift; fi
 allow_cpu=false
 for arg in "$@"; do [ "$arg" = --allow-cpu ] && allow_cpu=true; done
-sees_cuda() { "$1" -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2>/dev/null; }
+python=${GPU_CHECK_PYTHON:-python3}
+NEEDS="import hydra, omegaconf, dotenv, lightning, torchmetrics, tensorboard, rich, pytest, xdist"
 
-python=${GPU_CHECK_PYTHON:-}
-if [ -z "$python" ]; then
-  if ! $allow_cpu && ! nvidia-smi -L >/dev/null 2>&1 && ! sees_cuda python3; then
-    echo "error: no CUDA GPU here (nvidia-smi finds none, torch sees none): run" \
-      "scripts/gpu_check.sh on a machine with an NVIDIA GPU." >&2
+sees_cuda() { "$1" -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2>/dev/null; }
+failed() {
+  echo "error: setting up failed: see $out/setup.log (no internet? put the wheels that" \
+    "docs/benchmark.md names in .whl/)." >&2
+  exit 2
+}
+
+if ! $allow_cpu && ! sees_cuda "$python"; then
+  if [ -n "${GPU_CHECK_PYTHON:-}" ] || ! nvidia-smi -L >/dev/null 2>&1; then
+    echo "error: no CUDA GPU is visible to torch here: run scripts/gpu_check.sh on a machine" \
+      "with an NVIDIA GPU (or add --allow-cpu for a short try-out of the steps on a CPU)." >&2
     exit 2
   fi
   mkdir -p "$out"
-  echo "setting up .venv-gpu (log: $out/setup.log)"
+  echo "a GPU but no CUDA torch in $python: setting up .venv-gpu (log: $out/setup.log)"
   {
-    [ -x .venv-gpu/bin/python ] || python3 -m venv --system-site-packages .venv-gpu
-    sees_cuda .venv-gpu/bin/python || .venv-gpu/bin/python -m pip install torch==2.13.0
+    [ -x .venv-gpu/bin/python ] || python3 -m venv .venv-gpu
+    .venv-gpu/bin/python -m pip install torch==2.13.0
     .venv-gpu/bin/python -m pip install -e ".[test]"
-  } >"$out/setup.log" 2>&1 || {
-    echo "error: setting up .venv-gpu failed: see $out/setup.log (offline? then" \
-      "run with GPU_CHECK_PYTHON= a Python that has torch and the project installed)." >&2
-    exit 2
-  }
+  } >>"$out/setup.log" 2>&1 || failed
   python=.venv-gpu/bin/python
+fi
+if ! "$python" -c "$NEEDS" 2>/dev/null; then
+  mkdir -p "$out"
+  echo "installing what the project needs beside torch (log: $out/setup.log)"
+  if compgen -G ".whl/*.whl" >/dev/null; then
+    "$python" -m pip install --no-index --no-deps --upgrade --target .gpu-site .whl/*.whl \
+      >>"$out/setup.log" 2>&1 || failed
+    export PYTHONPATH="$PWD/.gpu-site${PYTHONPATH:+:$PYTHONPATH}"
+  else
+    "$python" -m pip install -e ".[test]" >>"$out/setup.log" 2>&1 || failed
+  fi
+  "$python" -c "$NEEDS" >>"$out/setup.log" 2>&1 || failed
+fi
+if ! "$python" -c "import minibatch" 2>/dev/null; then  # the project itself, from this checkout
+  export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 fi
 exec "$python" scripts/gpu_check.py "$out" "$@"

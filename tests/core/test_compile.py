@@ -23,6 +23,8 @@ TINY = (
 )
 # Compiled kernels may fuse and reorder float operations: equal to float32 rounding.
 TOLERANCE = 1e-5
+# On a GPU inductor's Triton kernels and cuBLAS also sum in different orders.
+GPU_TOLERANCE = 1e-4
 
 
 def losses_and_net(compose_config, *overrides):
@@ -30,7 +32,7 @@ def losses_and_net(compose_config, *overrides):
     return result.metrics["train/loss"], result.metrics["val/loss"], result.model.net
 
 
-def check_same_as_eager(compose_config, backend, *overrides):
+def check_same_as_eager(compose_config, backend, *overrides, tolerance=TOLERANCE):
     train_eager, val_eager, eager_net = losses_and_net(compose_config, *overrides)
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
@@ -39,8 +41,8 @@ def check_same_as_eager(compose_config, backend, *overrides):
     )
     assert is_compiled(net) and not is_compiled(eager_net)
     assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1, "dynamo compiled a graph"
-    assert train_c == pytest.approx(train_eager, rel=TOLERANCE)
-    assert val_c == pytest.approx(val_eager, rel=TOLERANCE)
+    assert train_c == pytest.approx(train_eager, rel=tolerance)
+    assert val_c == pytest.approx(val_eager, rel=tolerance)
     assert net.state_dict().keys() == eager_net.state_dict().keys(), "no _orig_mod. prefix"
     for name, value in net.state_dict().items():
         torch.testing.assert_close(value, eager_net.state_dict()[name], rtol=1e-4, atol=1e-5)
@@ -67,7 +69,11 @@ def test_reduce_overhead_mode_reaches_the_eager_losses(compose_config):
 @pytest.mark.cuda
 @pytest.mark.slow
 def test_cuda_graphs_reach_the_eager_losses_on_the_gpu(compose_config):
-    check_same_as_eager(compose_config, "inductor", "trainer=gpu", "compile_mode=reduce-overhead")
+    check_same_as_eager(
+        compose_config, "inductor", "trainer=gpu", "compile_mode=reduce-overhead",
+        tolerance=GPU_TOLERANCE,
+    )  # fmt: skip
+    assert torch._dynamo.utils.counters["inductor"]["cudagraph_skips"] == 0, "CUDA graphs ran"
 
 
 def test_the_mode_reaches_torch_compile(monkeypatch):

@@ -37,12 +37,14 @@ def test_without_cuda_it_says_so_in_one_line_and_writes_nothing(tmp_path):
     bin_folder = tmp_path / "bin"  # no nvidia-smi, and a python3 whose torch sees no GPU
     bin_folder.mkdir()
     (bin_folder / "python3").symlink_to(sys.executable)
-    before_setup = dict(os.environ, PATH=f"{bin_folder}:/usr/bin:/bin")
-    before_setup.pop("GPU_CHECK_PYTHON", None)
-    for env in (before_setup, None):  # the shell's check, then the Python helper's
-        result = gpu_check(str(tmp_path / "out"), env=env)
+    plain = dict(os.environ, PATH=f"{bin_folder}:/usr/bin:/bin")
+    plain.pop("GPU_CHECK_PYTHON", None)
+    out = str(tmp_path / "out")
+    helper = [sys.executable, str(REPO_ROOT / "scripts" / "gpu_check.py"), out]
+    for result in (gpu_check(out, env=plain), gpu_check(out), subprocess.run(helper,
+                   capture_output=True, text=True, timeout=300)):  # fmt: skip
         assert result.returncode == 2
-        assert result.stderr.startswith("error: no CUDA GPU")
+        assert result.stderr.startswith("error: no CUDA GPU is visible to torch here")
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert not (tmp_path / "out").exists()
 
