@@ -15,6 +15,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,8 @@ NO_CUDA = (
 TINY_DATA = (f"hydra.searchpath=[file://{REPO_ROOT / 'tests' / 'core' / 'configs'}]", "data=tiny")
 TINY_TRAINING = ("trainer.max_epochs=2",)
 TINY_TEST_FILES = ("tests/core/test_compile.py", "tests/core/test_data_on_device.py")
+STEPS = ("mnist", "cooking", "cuda-tests", "benchmark")
+NOT_ASKED_FOR = ("skipped: no GPU", "skipped: not among")  # statuses that fail no check
 LEAST_USEFUL_SECONDS = 10  # a step with less time than this left is not started
 
 
@@ -53,6 +56,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--allow-cpu", action="store_true",
                         help="without a GPU, run the steps on the CPU (no benchmark)")  # fmt: skip
     parser.add_argument("--tiny", action="store_true", help="short trainings, two test files")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
+                        help="the steps to run, in their order (default: all)")  # fmt: skip
     return parser
 
 
@@ -76,7 +81,7 @@ def build_steps(output: Path, on_gpu: bool, tiny: bool) -> list[Step]:
         Step("cooking", [python, "train.py", *cooking, trainer,
                          f"paths.log_dir={output / 'cooking'}", *shorter], 120,
              "cooking/train.log"),
-        Step("cuda tests", [python, "-m", "pytest", "-m", "cuda", "-p", "no:cacheprovider",
+        Step("cuda-tests", [python, "-m", "pytest", "-m", "cuda", "-p", "no:cacheprovider",
                             "-n", "0", "-q", "-rs", f"--junitxml={output / 'cuda-tests.xml'}",
                             *tests], 180, "cuda-tests.log"),
         Step("benchmark", [python, "scripts/benchmark.py", "--device", "cuda"], 420,
@@ -84,8 +89,11 @@ def build_steps(output: Path, on_gpu: bool, tiny: bool) -> list[Step]:
     ]  # fmt: skip
 
 
-def run_step(step: Step, output: Path, deadline: float, on_gpu: bool) -> None:
+def run_step(step: Step, output: Path, deadline: float, on_gpu: bool, chosen: list[str]) -> None:
     """Run one step as a process, its stdout into its file, within the time left."""
+    if step.name not in chosen:
+        step.status = "skipped: not among --steps"
+        return
     if step.name == "benchmark" and not on_gpu:
         step.status = "skipped: no GPU (scripts/benchmark.py --device cuda needs one)"
         return
@@ -108,11 +116,11 @@ def run_step(step: Step, output: Path, deadline: float, on_gpu: bool) -> None:
 
 def event_scalars(folder: Path) -> dict[str, list[tuple[float, float]]]:
     """(wall time, value) of every scalar of the one run under `folder`, by tag."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
     event_files = sorted(folder.rglob("events.out.tfevents.*"))
     if not event_files:
         return {}
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     events = EventAccumulator(str(event_files[0].parent))
     events.Reload()
     return {tag: [(e.wall_time, e.value) for e in events.Scalars(tag)]
@@ -154,8 +162,9 @@ def machine_description(on_gpu: bool) -> str:
     device = torch.cuda.get_device_name() if on_gpu else "CPU only (--allow-cpu)"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
                             capture_output=True, text=True).stdout.strip() or "unknown"  # fmt: skip
-    return (f"{device}; torch {torch.__version__} (CUDA {torch.version.cuda}); "
-            f"Python {sys.version.split()[0]}; commit {commit}")  # fmt: skip
+    versions = (f"torch {torch.__version__} (CUDA {torch.version.cuda}), lightning "
+                f"{version('lightning')}, Python {sys.version.split()[0]}")  # fmt: skip
+    return f"{device}; {versions}; commit {commit}"
 
 
 def summary(steps: list[Step], output: Path, machine: str) -> str:
@@ -190,14 +199,14 @@ def main() -> int:
     steps = build_steps(output, on_gpu, args.tiny)
     deadline = time.monotonic() + args.budget
     for step in steps:
-        run_step(step, output, deadline, on_gpu)
+        run_step(step, output, deadline, on_gpu, args.steps)
         print(f"{step.name}: {step.status} ({step.seconds:.1f} s)", flush=True)
     for step in steps[:2]:
         step.facts = training_facts(output / step.name)
     steps[2].facts = test_facts(output / "cuda-tests.xml")
     (output / "summary.md").write_text(summary(steps, output, machine_description(on_gpu)))
     print(f"summary: {output / 'summary.md'}")
-    ran = [step for step in steps if not step.status.startswith("skipped: no GPU")]
+    ran = [step for step in steps if not step.status.startswith(NOT_ASKED_FOR)]
     return 0 if all(step.status == "ok" for step in ran) else 1
 
 

@@ -6,8 +6,8 @@
 #
 # Setup: the Python whose torch sees CUDA (GPU_CHECK_PYTHON, else python3) is used with its own
 # torch; what the project needs beside it comes from the wheels in .whl/ if there are any (a
-# machine without internet), else from pip. A machine with a GPU but no CUDA torch in python3
-# gets the README's venv (.venv-gpu), where pip's Linux torch wheel is its CUDA build.
+# machine without internet; into .gpu-site/). Else the README's venv, .venv-gpu, which sees
+# python3's packages (its CUDA torch) or gets pip's Linux torch wheel (the CUDA build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +16,11 @@ if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then out=$1; shift; fi
 allow_cpu=false
 for arg in "$@"; do [ "$arg" = --allow-cpu ] && allow_cpu=true; done
 python=${GPU_CHECK_PYTHON:-python3}
-NEEDS="import hydra, omegaconf, dotenv, lightning, torchmetrics, tensorboard, rich, pytest, xdist"
+has() {  # has PYTHON MODULE...: whether each module can be imported (found, not imported)
+  "$1" -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in
+sys.argv[1:]))" "${@:2}" 2>/dev/null
+}
+NEEDS=(hydra omegaconf dotenv lightning torchmetrics tensorboard rich pytest xdist)
 
 sees_cuda() { "$1" -c "import torch, sys; sys.exit(not torch.cuda.is_available())" 2>/dev/null; }
 failed() {
@@ -25,34 +29,33 @@ failed() {
   exit 2
 }
 
-if ! $allow_cpu && ! sees_cuda "$python"; then
-  if [ -n "${GPU_CHECK_PYTHON:-}" ] || ! nvidia-smi -L >/dev/null 2>&1; then
-    echo "error: no CUDA GPU is visible to torch here: run scripts/gpu_check.sh on a machine" \
-      "with an NVIDIA GPU (or add --allow-cpu for a short try-out of the steps on a CPU)." >&2
-    exit 2
-  fi
-  mkdir -p "$out"
-  echo "a GPU but no CUDA torch in $python: setting up .venv-gpu (log: $out/setup.log)"
-  {
-    [ -x .venv-gpu/bin/python ] || python3 -m venv .venv-gpu
-    .venv-gpu/bin/python -m pip install torch==2.13.0
-    .venv-gpu/bin/python -m pip install -e ".[test]"
-  } >>"$out/setup.log" 2>&1 || failed
-  python=.venv-gpu/bin/python
+ready() { { $allow_cpu || sees_cuda "$1"; } && has "$1" "${NEEDS[@]}"; }
+
+if ! $allow_cpu && ! sees_cuda "$python" &&
+  { [ -n "${GPU_CHECK_PYTHON:-}" ] || ! nvidia-smi -L >/dev/null 2>&1; }; then
+  echo "error: no CUDA GPU is visible to torch here: run scripts/gpu_check.sh on a machine" \
+    "with an NVIDIA GPU (or add --allow-cpu for a short try-out of the steps on a CPU)." >&2
+  exit 2
 fi
-if ! "$python" -c "$NEEDS" 2>/dev/null; then
+if ! ready "$python"; then  # never installs into $python's own environment
   mkdir -p "$out"
-  echo "installing what the project needs beside torch (log: $out/setup.log)"
-  if compgen -G ".whl/*.whl" >/dev/null; then
+  if { $allow_cpu || sees_cuda "$python"; } && compgen -G ".whl/*.whl" >/dev/null; then
+    echo "installing the wheels of .whl/ into .gpu-site/ (log: $out/setup.log)"
     "$python" -m pip install --no-index --no-deps --upgrade --target .gpu-site .whl/*.whl \
       >>"$out/setup.log" 2>&1 || failed
     export PYTHONPATH="$PWD/.gpu-site${PYTHONPATH:+:$PYTHONPATH}"
   else
-    "$python" -m pip install -e ".[test]" >>"$out/setup.log" 2>&1 || failed
+    echo "setting up .venv-gpu as the README does (log: $out/setup.log)"
+    {
+      [ -x .venv-gpu/bin/python ] || python3 -m venv --system-site-packages .venv-gpu
+      sees_cuda .venv-gpu/bin/python || .venv-gpu/bin/python -m pip install torch==2.13.0
+      .venv-gpu/bin/python -m pip install -e ".[test]"
+    } >>"$out/setup.log" 2>&1 || failed
+    python=.venv-gpu/bin/python
   fi
-  "$python" -c "$NEEDS" >>"$out/setup.log" 2>&1 || failed
+  ready "$python" || failed
 fi
-if ! "$python" -c "import minibatch" 2>/dev/null; then  # the project itself, from this checkout
+if ! has "$python" minibatch; then  # the project itself, from this checkout
   export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 fi
 exec "$python" scripts/gpu_check.py "$out" "$@"

@@ -50,13 +50,14 @@ def test_without_cuda_it_says_so_in_one_line_and_writes_nothing(tmp_path):
 
 
 @no_gpu_here
-def test_a_spent_budget_skips_every_step_and_still_writes_the_summary(tmp_path):
-    result = gpu_check(str(tmp_path / "out"), "--allow-cpu", "--tiny", "--budget", "0")
+def test_steps_left_out_or_out_of_time_are_skipped_and_the_summary_says_which(tmp_path):
+    chosen = ("--steps", "mnist", "cooking", "cuda-tests")
+    result = gpu_check(str(tmp_path / "out"), "--allow-cpu", "--tiny", *chosen, "--budget", "0")
     assert result.returncode == 1, "nothing was checked: not a success"
     summary = (tmp_path / "out" / "summary.md").read_text()
-    for step in ("mnist", "cooking", "cuda tests"):
+    for step in ("mnist", "cooking", "cuda-tests"):
         assert f"| {step} | skipped: the time budget was spent |" in summary
-    assert "| benchmark | skipped: no GPU" in summary
+    assert "| benchmark | skipped: not among --steps |" in summary
 
 
 def last_scalar(folder: Path, tag: str) -> float:
@@ -77,7 +78,7 @@ def test_a_cpu_try_out_writes_every_step_into_one_folder(tmp_path):
         assert (out / name).is_file(), name
     assert "CPU only (--allow-cpu)" in (out / "machine.txt").read_text()
     summary = (out / "summary.md").read_text()
-    for step in ("mnist", "cooking", "cuda tests"):
+    for step in ("mnist", "cooking", "cuda-tests"):
         assert f"| {step} | ok |" in summary
     assert "| benchmark | skipped: no GPU" in summary and not (out / "benchmark.md").exists()
     accuracy = last_scalar(out / "mnist", "val/acc")
