@@ -81,9 +81,11 @@ def build_steps(output: Path, on_gpu: bool, tiny: bool) -> list[Step]:
         Step("cooking", [python, "train.py", *cooking, trainer,
                          f"paths.log_dir={output / 'cooking'}", *shorter], 120,
              "cooking/train.log"),
+        # A test file that cannot be imported there (an optional package) stops no other.
         Step("cuda-tests", [python, "-m", "pytest", "-m", "cuda", "-p", "no:cacheprovider",
-                            "-n", "0", "-q", "-rs", f"--junitxml={output / 'cuda-tests.xml'}",
-                            *tests], 180, "cuda-tests.log"),
+                            "-n", "0", "-q", "-rs", "--continue-on-collection-errors",
+                            f"--junitxml={output / 'cuda-tests.xml'}", *tests], 180,
+             "cuda-tests.log"),
         Step("benchmark", [python, "scripts/benchmark.py", "--device", "cuda"], 420,
              "benchmark.md"),
     ]  # fmt: skip
