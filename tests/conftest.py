@@ -50,6 +50,12 @@ def tiny(*overrides: str) -> tuple[str, ...]:
     return ("data=tiny", "batch_size=100", "trainer.max_epochs=3", *QUIET, *overrides)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `cuda` skip, saying why, on a machine where torch sees no CUDA GPU."""
+    if item.get_closest_marker("cuda") and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False here)")
+
+
 @pytest.fixture
 def compose_config(tmp_path: Path) -> Callable[..., DictConfig]:
     """compose_config("data=tiny", "batch_size=50") -> the composed train config.

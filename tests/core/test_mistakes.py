@@ -450,6 +450,14 @@ ROWS = [
     ),
     ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
     ("compile-text", "types", T, [*TINY, "compile=maybe"], "compile must be true or false"),
+    ("compile-mode-unknown", "values", T, [*TINY, "compile_mode=fast"], "compile_mode must be"),
+    (
+        "compile-mode-not-inductor",
+        "options",
+        T,
+        [*TINY, "compile=true", "compile_backend=aot_eager", "compile_mode=reduce-overhead"],
+        "compile_backend=aot_eager ignores it",
+    ),  # fmt: skip
     # The net, the optimizer, the scheduler.
     ("hidden-zero", "model", T, [*TINY, "model.hidden=[0]"], "model.hidden[0] must be a positive"),
     ("hidden-text", "types", T, [*TINY, "model.hidden=abc"], "model.hidden must be a list"),

@@ -65,7 +65,9 @@ def run_training(cfg: DictConfig):
     callbacks = [*guards.callbacks, HparamsRow(run_hparams(cfg)), TrackerParams(config),
                  TrackerRuns()]  # fmt: skip
     if cfg.get("compile", False):
-        callbacks.append(CompileNet(cfg.get("compile_backend", "inductor")))
+        callbacks.append(
+            CompileNet(cfg.get("compile_backend", "inductor"), cfg.get("compile_mode", "default"))
+        )
     launch_environment = ranks_join_their_job()
     with guards.fitting():
         result = train(cfg, callbacks)
