@@ -21,7 +21,14 @@ from minibatch.data.in_memory.datamodule import InMemoryDataModule
 from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.data.streaming.datamodule import StreamingDataModule
 from minibatch.data.tables.csv_shards import TablePlan, scan_target, write_table_shards
-from minibatch.data.tables.table_file import Layout, Table, is_number, read_layout, read_table
+from minibatch.data.tables.table_file import (
+    Layout,
+    Table,
+    all_numbers,
+    is_number,
+    read_layout,
+    read_table,
+)
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
 from minibatch.tasks import TASKS
@@ -149,11 +156,16 @@ class CsvDataModule(InMemoryDataModule):
     def read_columns(self, table: Table) -> tuple[list[str], torch.Tensor, torch.Tensor]:
         """The feature names, features (float32, rows x columns) and encoded targets."""
         cells = table.cells(self.target)  # an unknown target is the first thing to report
-        distinct = pc.unique(cells).to_pylist()
+        unique = pc.unique(cells)
+        # Many numbers are a regression target: no need to list them in Python.
+        many_numbers = len(unique) > self.max_classes and all_numbers(unique)
+        regression = self.requested_task in (None, "regression")
+        distinct = None if many_numbers and regression else unique.to_pylist()
         self.check_target(distinct)
         names = self.feature_columns(table.layout)
         features = np.stack([table.numbers(name) for name in names], axis=1)
-        self._task = self.requested_task or self.infer_task(distinct)
+        inferred = self.infer_task(distinct) if distinct is not None else "regression"
+        self._task = self.requested_task or inferred
         return names, torch.from_numpy(features), self.encode_target(table, distinct)
 
     def check_target(self, distinct: list[str] | None) -> None:
@@ -281,7 +293,8 @@ class CsvDataModule(InMemoryDataModule):
     def _standardize(
         self, values: torch.Tensor, train_rows: torch.Tensor, name: str
     ) -> torch.Tensor:
-        mean = values[train_rows].mean(0)
-        std = values[train_rows].std(0).clamp_min(1e-12)
+        train = values[train_rows]
+        mean, std = train.mean(0), train.std(0).clamp_min(1e-12)
+        del train
         self.statistics[f"{name}_mean"], self.statistics[f"{name}_std"] = mean, std
         return values.sub_(mean).div_(std)

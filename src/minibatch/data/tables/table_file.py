@@ -138,6 +138,15 @@ def raw_cells(layout: Layout, name: str) -> pa.ChunkedArray:
     return pc.utf8_trim_whitespace(layout.read(layout.types(set(layout.columns))).column(name))
 
 
+def all_numbers(cells: pa.Array) -> bool:
+    """Whether every cell of a text column reads as a number."""
+    try:
+        pc.cast(cells, pa.float64())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def is_number(text: str) -> bool:
     try:
         float(text)
