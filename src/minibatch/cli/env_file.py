@@ -1,8 +1,7 @@
 """Settings from `.env` at the project root: tracker keys and paths kept out of the configs.
 
-A `.env` (git-ignored; `.env.example` lists what it may set) is read into the environment
-before Hydra composes the config, which reads the variables through `${oc.env:...}`. It
-never wins: a variable already set in the shell stays, and the command line wins over both.
+Read before Hydra composes (the configs use `${oc.env:...}`); it never wins over the shell,
+and the command line wins over both. `.env.example` lists what it may set.
 """
 
 from __future__ import annotations

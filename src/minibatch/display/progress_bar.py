@@ -1,8 +1,7 @@
 """The console's progress bar and its last line: the values of the last epoch, never cut.
 
-Lightning's RichProgressBar shows `train/loss` one epoch late and wraps a metric's name apart
-from its value; this one shows one metric a line, counts mini-batches (grouped or not) and
-ends on one `final, after N epochs:` line, also written to train.log.
+Lightning's RichProgressBar shows `train/loss` one epoch late and wraps a name apart from its
+value; this one shows a metric a line, counts mini-batches and ends on one final line.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Lightning's TensorBoardLogger, without an empty `hparams.yaml` in every run folder.
 
-The template's module logs no hyperparameters through the logger (HPARAMS rows come from
-hparams.py), so Lightning's logger would save `{}` as `tensorboard/hparams.yaml`. This one
-writes that file only when there is something in it (a LightningModule of yours that calls
-`save_hyperparameters`).
+HPARAMS rows come from hparams.py, so Lightning's logger would save `{}`; this one writes the
+file only when it holds something (a LightningModule of yours that saves hyperparameters).
 """
 
 from __future__ import annotations
