@@ -257,12 +257,13 @@ class CsvDataModule(InMemoryDataModule):
         layout.require(self.target)
         limit = self.max_classes if self.requested_task in (None, "regression") else 10**6
         values = scan_target(layout, self.target, limit)
+        if not values.rows:
+            raise UserError(f"{layout.path} has a header but no rows of data.")
         distinct = None if values.distinct is None else sorted(values.distinct)
         self.check_target(distinct)
         features = self.feature_columns(layout)
-        self._task = self.requested_task or (
-            self.infer_task(distinct) if distinct else "regression"
-        )
+        inferred = self.infer_task(distinct) if distinct is not None else "regression"
+        self._task = self.requested_task or inferred
         if self._task != "regression" and distinct is None:
             raise UserError(f"column {self.target!r} of {self.path} has too many values to be "
                             "classes: use data.task=regression.")  # fmt: skip

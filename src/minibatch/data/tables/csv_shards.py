@@ -7,6 +7,7 @@ then the shards; the split and the scaling are those of the in-memory path.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,10 @@ def blocks(layout: Layout, columns: list[str], text: str) -> Iterator[tuple[int,
         name = float_column(error, layout)
         if name is None:
             raise unreadable(error, layout) from None
+        line = re.search(r"Row #(\d+)", str(error))
+        where = f"line {line.group(1)}" if line else f"a cell after row {first}"
         raise UserError(
-            f"column {name!r} of {layout.path} is not numeric (a cell after row {first}); "
+            f"column {name!r} of {layout.path} is not numeric ({where}); "
             "fix the value or leave the column out with data.drop_columns."
         ) from None
 

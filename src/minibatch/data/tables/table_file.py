@@ -135,7 +135,8 @@ def column_numbers(column, name: str, layout: Layout, first_row: int = 0) -> np.
 
 def raw_cells(layout: Layout, name: str) -> pa.ChunkedArray:
     """One column re-read as text: its cells as they are written in the file."""
-    return pc.utf8_trim_whitespace(layout.read(layout.types(set(layout.columns))).column(name))
+    column = layout.read({name: pa.string()}, columns=[name]).column(name)
+    return pc.utf8_trim_whitespace(column)
 
 
 def all_numbers(cells: pa.Array) -> bool:
@@ -242,7 +243,7 @@ def utf8_text(decoder, block: bytes, offset: int, path: Path) -> str:
 
 def float_column(error: pa.ArrowInvalid, layout: Layout) -> str | None:
     """The column whose cells could not be read as float32 numbers, if that was the error."""
-    column = re.search(r"CSV column #(\d+): CSV conversion error to float", str(error))
+    column = re.search(r"CSV column #(\d+): (Row #\d+: )?CSV conversion error to float", str(error))
     return layout.columns[int(column.group(1))] if column else None
 
 
