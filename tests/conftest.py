@@ -7,6 +7,7 @@ join the search path, so core tests never need a notebook example.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def tiny(*overrides: str) -> tuple[str, ...]:
     return ("data=tiny", "batch_size=100", "trainer.max_epochs=3", *QUIET, *overrides)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `cuda` skip, saying why, on a machine where torch sees no CUDA GPU."""
+    if item.get_closest_marker("cuda") and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False here)")
+
+
 @pytest.fixture
 def compose_config(tmp_path: Path) -> Callable[..., DictConfig]:
     """compose_config("data=tiny", "batch_size=50") -> the composed train config.
@@ -75,3 +82,13 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With MINIBATCH_IMPORTED_TO=<folder>, each process (xdist worker) writes the `minibatch`
+    modules it imported there: scripts/timings.py checks the fast tier reaches every one."""
+    folder = os.environ.get("MINIBATCH_IMPORTED_TO")
+    if folder:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        names = sorted(name for name in sys.modules if name.split(".")[0] == "minibatch")
+        (Path(folder) / f"{worker}.txt").write_text("\n".join(names) + "\n")

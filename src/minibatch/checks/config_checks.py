@@ -49,6 +49,10 @@ DROPOUT = Rule(lambda v: is_number(v) and 0 <= v < 1, "a probability in [0, 1)",
 VAL_INTERVAL = Rule(lambda v: isinstance(v, str) or (is_int(v) and v >= 1)
                     or (isinstance(v, float) and 0 < v <= 1),
                     "a fraction of the epoch in (0, 1] or a number of batches", "0.5")  # fmt: skip
+# torch.compile's modes (the inductor backend's); reduce-overhead captures CUDA graphs on a GPU.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+COMPILE_MODE = Rule(lambda v: v in COMPILE_MODES, f"one of {', '.join(COMPILE_MODES)}",
+                    "reduce-overhead")  # fmt: skip
 SANITY_STEPS = Rule(lambda v: is_int(v) and v >= -1, "-1 (all), 0 or a positive integer", "2")
 
 
@@ -68,6 +72,7 @@ RANGES: dict[str, Rule] = {
     "seed": SEED,
     "test": BOOLEAN,
     "compile": BOOLEAN,
+    "compile_mode": COMPILE_MODE,
     "print_config": BOOLEAN,
     "steps_per_call": optional(POSITIVE_INT, "auto"),
     "trainer.max_steps": STEPS,
