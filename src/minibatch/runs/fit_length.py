@@ -54,13 +54,13 @@ class FitLength(EarlyStopping):
         self.steps, self.ceiling = steps, max_epochs
         self.chosen_patience, self.min_patience = patience, min_patience
         self.epochs: int | None = None
+        self.fitting = False
         self.steps_per_epoch: float | None = None
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        # Lightning's own limits win: max_steps, fast_dev_run (one batch).
-        if trainer.max_steps != -1 or trainer.fast_dev_run:
-            self.active = False
-        if not self.active:
+        # Lightning's own limits win for this fit: max_steps (a finder's too), fast_dev_run.
+        self.fitting = self.active and trainer.max_steps == -1 and not trainer.fast_dev_run
+        if not self.fitting:
             return
         batches = minibatches_per_epoch(trainer)
         self.steps_per_epoch = batches / trainer.accumulate_grad_batches
@@ -70,18 +70,18 @@ class FitLength(EarlyStopping):
             self.patience = max(self.min_patience, self.epochs // 10)
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if self.active:
+        if self.fitting:
             super().on_validation_end(trainer, pl_module)
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module, checkpoint: dict) -> None:
         """The epochs this run was fitted to, as plain data: a resumed run that has trained
         them all is finished (resume.py refuses it)."""
-        if self.active and self.epochs is not None:
+        if self.fitting and self.epochs is not None:
             checkpoint["fitted_epochs"] = self.epochs
 
     def plan(self) -> str | None:
         """What was chosen, in words (None when the run was given its length)."""
-        if not self.active or self.epochs is None:
+        if not self.fitting or self.epochs is None:
             return None
         per_epoch = (
             f"{self.steps_per_epoch:g} steps an epoch"

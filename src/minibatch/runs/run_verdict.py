@@ -50,7 +50,7 @@ class RunVerdict(L.Callback):
     def watched(self, trainer: L.Trainer) -> tuple[str, str]:
         """The metric early stopping watches (val/loss, lower is better, when none does)."""
         for callback in trainer.callbacks:
-            if isinstance(callback, EarlyStopping) and getattr(callback, "active", True):
+            if isinstance(callback, EarlyStopping) and getattr(callback, "fitting", True):
                 return callback.monitor, callback.mode
         return "val/loss", "min"
 
@@ -81,7 +81,7 @@ class RunVerdict(L.Callback):
         name, mode = self.watched(trainer)
         values = [v for v in self.history if math.isfinite(v)]
         stopped = [c for c in trainer.callbacks if isinstance(c, EarlyStopping)
-                   and getattr(c, "active", True) and c.stopped_epoch > 0]  # fmt: skip
+                   and getattr(c, "fitting", True) and c.stopped_epoch > 0]  # fmt: skip
         if not values:
             return f"trained {epochs} epoch(s); no {name} was logged to judge the run by"
         best = min(values) if mode == "min" else max(values)
