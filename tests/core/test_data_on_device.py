@@ -1,7 +1,7 @@
 """In-memory data on the training device: the tensors moved once in `setup`, batches indexed there.
 
 On a CPU the path is reached through the meta device (no memory, same code); the run on a GPU
-(marked `cuda`, run by scripts/gpu_check.sh) holds its losses to the per-batch copy's.
+(marked `cuda`) holds its losses to the per-batch copy's.
 """
 
 from __future__ import annotations

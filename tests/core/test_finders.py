@@ -1,6 +1,6 @@
 """`tune=lr` and `tune=batch_size` on the core's tiny data: Lightning's finders on the template's
 grouped module and on a module of a user's, their plot in the run folder and TensorBoard,
-`tune.apply=true`, and the refusals. The notebook-data check is tests/examples/test_finders.py.
+`tune.apply=true`, and the refusals. The examples' tests check it on the notebooks' data.
 """
 
 from __future__ import annotations

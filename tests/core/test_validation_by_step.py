@@ -1,5 +1,5 @@
 """`callbacks=validation_by_step`: every validation's metrics also against the optimizer step,
-validations inside an epoch included (what scripts/steps_to_target.py counts steps with)."""
+validations inside an epoch included (what a count of steps to a target reads)."""
 
 from __future__ import annotations
 

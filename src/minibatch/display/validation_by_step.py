@@ -1,6 +1,6 @@
 """Validation metrics also against the optimizer step (`val/<name>_by_step`): the template
-logs them against the epoch, but "how many steps until val/acc reaches 97%?" (docs/lessons.md)
-is asked in steps, also for validations inside an epoch (`trainer.val_check_interval`).
+logs them against the epoch, but "how many steps until val/acc reaches 97%?" is asked
+in steps, also for validations inside an epoch (`trainer.val_check_interval`).
 """
 
 from __future__ import annotations
