@@ -1,4 +1,4 @@
-# Shortcuts for the commands of the README. Any variable can be set: make train ARGS="data=mnist"
+# Shortcuts for the commands of the README. Any variable can be set: make train ARGS="seed=0"
 PYTHON ?= python
 ARGS ?=
 
@@ -7,7 +7,7 @@ ARGS ?=
 help:  ## list the targets
 	@grep -E "^[a-z-]+:.*## " $(MAKEFILE_LIST) | sed -E "s/:.*## /\t/"
 
-train:  ## python train.py $(ARGS), for example make train ARGS="data=mnist batch_size=50"
+train:  ## python train.py $(ARGS), for example make train ARGS="batch_size=50 seed=0"
 	$(PYTHON) train.py $(ARGS)
 
 test:  ## every test, the slow end-to-end ones included (what CI runs)

@@ -1,4 +1,4 @@
-"""`python train.py data=mnist batch_size=50`: the template's entry point (see README.md).
+"""`python train.py data=csv batch_size=50`: the template's entry point (see README.md).
 
 A run's computation: src/minibatch/train.py; the command line around it: minibatch/cli/train.py.
 """

@@ -1,40 +1,40 @@
 """How close to hand-written PyTorch does the template train? `python scripts/benchmark.py`
 
-For each workload it times, in one process and interleaved (round after round):
-  (a) hand: the notebooks' loop (randperm + slicing, same net, same optimizer);
+For each workload it times, in one process, round after round in alternating order:
+  (a) hand: the notebooks' loop (randperm + slicing) on the same data, net and optimizer;
   (b) stock: a per-item Dataset + DataLoader(shuffle=True) + a plain LightningModule that
       logs its loss every step, with Lightning's default progress bar and logger;
-  (c) template: the model, data and trainer built by the same code as `train.py`
-      (minibatch.build), from the same configs: as configured by default
-      (steps_per_call=auto: up to 64 mini-batches per Lightning step, each still one
-      optimizer step) and with steps_per_call=1 (one Lightning step per mini-batch).
-Each number is the median training-epoch time over the measured epochs (the first epoch of
-every fit is a warm-up and is dropped); validation is off in all three so the same work is
-timed. A "data" workload times pure iteration over an in-memory dataset (no model).
+  (c) template: the data, module and trainer built by `train.py`'s own code (minibatch.build)
+      from the same configs, as configured by default (steps_per_call=auto) and with
+      steps_per_call=1 (one Lightning step per mini-batch).
+An epoch is timed from its start to the next epoch's start on every side (CUDA synchronised),
+so it holds everything the epoch does: epoch-end logging, the logger's writes, validation.
+Checkpointing is off on every side. The training rows validate on no side; the "whole epoch"
+rows validate every epoch on both: the template as configured, the hand loop computing the
+same loss and metrics over the same split and batches, each brought to the host. The first
+epoch of every fit is a warm-up and is dropped. "data only" times pure iteration over an
+in-memory dataset; "end-to-end" times whole processes (`python train.py data=mnist
+batch_size=50` against scripts/hand_mnist.py) and the start-up to the first training batch.
 
-The "end-to-end" workload times whole processes, interleaved: `python train.py data=mnist
-batch_size=50` exactly as a user runs it (3 epochs, validation, checkpoints, TensorBoard,
-progress bar) against `python scripts/hand_mnist.py` (the same training written by hand),
-and, separately, the start-up: from launching the process to its first training batch.
+    python scripts/benchmark.py --out docs/benchmark_cpu.json     # CPU, every workload
+    python scripts/benchmark.py --device cuda --out benchmark_cuda.json
+    python scripts/benchmark.py --workloads whole-epoch --rounds 5
 
-    python scripts/benchmark.py                     # CPU, every workload
-    python scripts/benchmark.py --device cuda       # on a GPU
-    python scripts/benchmark.py --workloads mnist end-to-end --rounds 5
-
-The fast path keeps the results: tests/core/test_grouped_steps.py checks that the losses
-and weights are those of one step per call and of the hand loop. `--markdown FILE` also
-writes the table as Markdown, the form docs/benchmark.md shows (a test holds the
-page's tables to these columns and rows).
+Each time shows the median (min-max) of its samples; a ratio is that of the medians.
+`--out FILE` writes every sample with the machine, versions, date, load and command as JSON
+(`--markdown FILE` the printed table as Markdown): tests/examples/test_benchmark_table.py
+holds the tables of docs/benchmark.md to the committed docs/benchmark_cpu.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import datetime
 import importlib.util
+import json
 import os
-import pickle
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -46,84 +46,114 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra import compose, initialize_config_dir
-from omegaconf import open_dict
+from omegaconf import DictConfig, open_dict
 from rich.console import Console
 from rich.table import Table
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from clocks import EpochTimer
-from minibatch.build import build_datamodule, build_loggers, build_module, build_trainer
+from clocks import EpochClock, clock, intervals
+from minibatch.build import build_datamodule, build_module, build_net, build_trainer, instantiate
 from minibatch.cli.entry import quiet_known_noise, register_configs
-from minibatch.data_spec import DataSpec
-from minibatch.examples.data.mnist import verified_pickle_bytes
-from minibatch.examples.nets.regression_network import RegressionNetwork
-from minibatch.nets.mlp import MLP
 from minibatch.runs.project_paths import CONFIG_DIR
+from minibatch.tasks import get_task
 
 register_configs()  # the resolvers the configs use
 
-console = Console(width=150)
+console = Console(width=160)
 ROOT = Path(__file__).resolve().parents[1]
-COOKING_SPEC = DataSpec(task="regression", input_shape=(1,))
-MNIST_SPEC = DataSpec(task="multiclass", input_shape=(784,), num_classes=10)
+WORKLOADS = ("cooking", "mnist", "whole-epoch", "data", "end-to-end")
+# The workloads the training rows and the whole-epoch rows run on (the notebooks' recipes).
+DATASETS = ("cooking", "mnist")
+# No checkpoint on the template's side (the hand loop saves none): the configured callbacks
+# and Lightning's own default one.
+NO_CHECKPOINTS = (
+    "~callbacks.model_checkpoint", "~callbacks.last_checkpoint",
+    "trainer.enable_checkpointing=false", "trainer.enable_model_summary=false",
+)  # fmt: skip
+NO_VALIDATION = ("trainer.limit_val_batches=0", "trainer.num_sanity_val_steps=0")
 
 
 # Workloads -------------------------------------------------------------------------------
-def workload(name: str, data_dir: Path) -> dict:
-    """Tensors, net factory, optimizer factory, loss, batch size and the template's overrides."""
-    if name == "cooking":
-        from minibatch.examples.data.cooking import generate_cooking_data
-
-        x, y = generate_cooking_data(500_000, 0.9, torch.Generator().manual_seed(1337))
-        return dict(
-            x=x, y=y, batch_size=10_000, loss=nn.functional.mse_loss,
-            net=lambda: RegressionNetwork(COOKING_SPEC),
-            opt=lambda p: torch.optim.AdamW(p, lr=0.005),
-            overrides=["data=cooking"],
-        )  # fmt: skip
-    if name == "mnist":
-        x, y, source = mnist_tensors(data_dir)
-        return dict(
-            x=x, y=y, batch_size=50, loss=nn.functional.cross_entropy,
-            net=lambda: MLP(MNIST_SPEC, hidden=[50]), opt=lambda p: torch.optim.SGD(p, lr=0.5),
-            overrides=["data=mnist", f"paths.data_dir={data_dir}"] if source == "real" else None,
-            source=source,
-        )  # fmt: skip
-    raise ValueError(name)
+def compose_train(overrides: list[str]) -> DictConfig:
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose("train", overrides=overrides)
 
 
-def mnist_tensors(data_dir: Path) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """The real training images when data/mnist.pkl.gz is there, else random ones alike."""
-    path = data_dir / "mnist.pkl.gz"
-    if path.is_file():
-        data = gzip.decompress(verified_pickle_bytes(path))  # sha256 checked before unpickling
-        (x, y), _, _ = pickle.loads(data, encoding="latin-1")
-        return torch.as_tensor(x), torch.as_tensor(y).long(), "real"
-    generator = torch.Generator().manual_seed(0)
-    return torch.rand(50_000, 784, generator=generator), torch.randint(0, 10, (50_000,)), "random"
+class Workload:
+    """One notebook recipe: its config, and the same data, net, optimizer and loss by hand."""
+
+    def __init__(self, name: str, data_dir: Path, device: torch.device) -> None:
+        self.name, self.device = name, device
+        self.overrides = [f"data={name}", f"paths.data_dir={data_dir}",
+                          f"trainer.accelerator={device.type}"]  # fmt: skip
+        cfg = compose_train(self.overrides)
+        self.cfg = cfg
+        datamodule = build_datamodule(cfg)
+        datamodule.prepare_data()
+        datamodule.setup("fit")
+        self.train, self.valid = datamodule.splits["train"], datamodule.splits["valid"]
+        self.spec = datamodule.spec
+        self.batch_size, self.eval_batch_size = datamodule.batch_size, datamodule.eval_batch_size
+        self.task = get_task(self.spec.task)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, batch {self.batch_size}"
+
+    def net(self) -> nn.Module:
+        return build_net(self.cfg.model, self.spec).to(self.device)
+
+    def optimizer(self, parameters) -> torch.optim.Optimizer:
+        return instantiate(self.cfg.optimizer, "optimizer")(params=parameters)
 
 
 # (a) the hand-written loop -----------------------------------------------------------------
-def hand_epochs(w: dict, device: torch.device, epochs: int) -> list[float]:
-    x, y = w["x"].to(device), w["y"].to(device)
-    net = w["net"]().to(device)
-    optimizer = w["opt"](net.parameters())
-    times = []
+def hand_epochs(w: Workload, epochs: int, validate: bool) -> list[float]:
+    device = w.device
+    x, y = w.train.features.to(device), w.train.targets.to(device)
+    net = w.net()
+    optimizer = w.optimizer(net.parameters())
+    marks = []
     for _ in range(epochs):
-        start = time.perf_counter()
+        marks.append(clock(device))
         order = torch.randperm(len(x), device=device)
         total = torch.zeros((), device=device)
-        for i in range(0, len(x), w["batch_size"]):
-            batch = order[i : i + w["batch_size"]]
-            loss = w["loss"](net(x[batch]), y[batch])
+        for i in range(0, len(x), w.batch_size):
+            batch = order[i : i + w.batch_size]
+            loss = w.task.loss(net(x[batch]), y[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.detach()
-        total.item()  # the epoch's mean loss reaches the host once, as in the template
-        times.append(time.perf_counter() - start)
-    return times
+            total += loss.detach() * len(batch)
+        (total / len(x)).item()  # the epoch's mean loss reaches the host, as in the template
+        if validate:
+            hand_validation(w, net)
+    marks.append(clock(device))
+    return intervals(marks)
+
+
+def hand_validation(w: Workload, net: nn.Module) -> dict[str, float]:
+    """The loss and the task's metrics over the validation split, as the template reports."""
+    x, y = w.valid.features.to(w.device), w.valid.targets.to(w.device)
+    sums = torch.zeros(4, device=w.device)  # loss, |error| or hits, squared error, target
+    net.eval()
+    with torch.no_grad():
+        for i in range(0, len(x), w.eval_batch_size):
+            out, target = net(x[i : i + w.eval_batch_size]), y[i : i + w.eval_batch_size]
+            sums[0] += w.task.loss(out, target) * len(target)
+            if w.spec.task == "regression":
+                sums[1] += (out - target).abs().sum()
+                sums[2] += ((out - target) ** 2).sum()
+            else:
+                sums[1] += (out.argmax(-1) == target).sum()
+        if w.spec.task == "regression":
+            variance = ((y - y.mean()) ** 2).sum()
+            metrics = {"mae": sums[1] / len(x), "r2": 1 - sums[2] / variance}
+        else:
+            metrics = {"acc": sums[1] / len(x)}
+    net.train()
+    return {"loss": (sums[0] / len(x)).item(), **{k: v.item() for k, v in metrics.items()}}
 
 
 # (b) the stock Lightning path --------------------------------------------------------------
@@ -157,67 +187,61 @@ class StockModule(L.LightningModule):
         return self.opt(self.parameters())
 
 
-def stock_epochs(w: dict, device: torch.device, epochs: int, log_dir: str) -> list[float]:
-    loader = DataLoader(ItemDataset(w["x"], w["y"]), batch_size=w["batch_size"], shuffle=True)
-    timer = EpochTimer()
+def stock_epochs(w: Workload, epochs: int, log_dir: str) -> list[float]:
+    data = ItemDataset(w.train.features, w.train.targets)
+    loader = DataLoader(data, batch_size=w.batch_size, shuffle=True)
+    timer = EpochClock(w.device)
     trainer = L.Trainer(
-        accelerator=device.type, devices=1, max_epochs=epochs, callbacks=[timer],
+        accelerator=w.device.type, devices=1, max_epochs=epochs, callbacks=[timer],
         default_root_dir=log_dir, enable_checkpointing=False, limit_val_batches=0,
         enable_model_summary=False,
     )  # fmt: skip
-    trainer.fit(StockModule(w["net"](), w["opt"], w["loss"]), train_dataloaders=loader)
+    trainer.fit(StockModule(w.net(), w.optimizer, w.task.loss), train_dataloaders=loader)
     return timer.times
 
 
 # (c) the template's path ------------------------------------------------------------------
 def template_epochs(
-    w: dict, device: torch.device, epochs: int, log_dir: str, steps_per_call: int | str
+    w: Workload, epochs: int, log_dir: str, steps_per_call: int | str, validate: bool
 ) -> list[float]:
-    overrides = [
-        *w["overrides"], f"trainer.max_epochs={epochs}", f"trainer.accelerator={device.type}",
-        f"steps_per_call={steps_per_call}", "trainer.limit_val_batches=0",
-        "trainer.num_sanity_val_steps=0", "~callbacks.model_checkpoint",
-        "~callbacks.last_checkpoint", "trainer.enable_model_summary=false",
-    ]  # fmt: skip
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("train", overrides=overrides)
+    overrides = [*w.overrides, f"trainer.max_epochs={epochs}", f"steps_per_call={steps_per_call}",
+                 *NO_CHECKPOINTS, *(() if validate else NO_VALIDATION)]  # fmt: skip
+    cfg = compose_train(overrides)
     with open_dict(cfg):
         cfg.paths.output_dir = log_dir
-    datamodule = build_datamodule(cfg)
-    model = build_module(cfg)
-    trainer = build_trainer(cfg, build_loggers(cfg.logger))
-    timer = EpochTimer()
-    trainer.callbacks.append(timer)
-    trainer.fit(model, datamodule=datamodule)
+    timer = EpochClock(w.device)
+    trainer = build_trainer(cfg, [timer])
+    trainer.fit(build_module(cfg), datamodule=build_datamodule(cfg))
     return timer.times
 
 
 # Whole processes ------------------------------------------------------------------------
-def timed_process(command: list[str], clock: Path, env: dict | None = None) -> tuple[float, float]:
-    """(wall time, time to the first training batch) of one process, in seconds."""
-    clock.unlink(missing_ok=True)
+def timed_process(command: list[str], clock_file: Path, env: dict | None = None) -> list[float]:
+    """[wall time, time to the first training batch] of one process, in seconds."""
+    clock_file.unlink(missing_ok=True)
     start = time.time()
     subprocess.run(command, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)  # fmt: skip
-    return time.time() - start, float(clock.read_text()) - start
+    return [time.time() - start, float(clock_file.read_text()) - start]
 
 
 def end_to_end(rounds: int, log_dir: str) -> tuple[list, list]:
-    """Interleaved runs of train.py and the hand-written script: (template, hand) timings."""
-    clock = Path(log_dir) / "first_batch"
+    """Alternating runs of train.py and the hand-written script: (template, hand) timings."""
+    clock_file = Path(log_dir) / "first_batch"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
     template = [sys.executable, "train.py", "data=mnist", "batch_size=50",
                 f"paths.log_dir={log_dir}",
                 "+callbacks.clock._target_=clocks.FirstBatchClock",
-                f"+callbacks.clock.path={clock}"]  # fmt: skip
-    hand = [sys.executable, "scripts/hand_mnist.py", f"--first-batch-file={clock}"]
+                f"+callbacks.clock.path={clock_file}"]  # fmt: skip
+    hand = [sys.executable, "scripts/hand_mnist.py", f"--first-batch-file={clock_file}"]
     # One untimed run of each first: the files are in the page cache for both, and the
     # template's first run converts the MNIST pickle into the tensor file later runs load.
-    timed_process(template, clock, env), timed_process(hand, clock)
+    timed_process(template, clock_file, env), timed_process(hand, clock_file)
     runs: tuple[list, list] = ([], [])
-    for _ in range(rounds):
-        runs[0].append(timed_process(template, clock, env))
-        runs[1].append(timed_process(hand, clock))
+    for round_ in range(rounds):
+        sides = [(0, template, env), (1, hand, None)]
+        for side, command, side_env in sides[:: -1 if round_ % 2 else 1]:
+            runs[side].append(timed_process(command, clock_file, side_env))
     return runs
 
 
@@ -236,45 +260,182 @@ def data_epochs(batch_size: int, device: torch.device, epochs: int) -> tuple[lis
             return {"train": TensorPairDataset(x, y), "valid": TensorPairDataset(x[:10], y[:10])}
 
     loader = Module(batch_size=batch_size).train_dataloader()
-    hand, template = [], []
-    for epoch in range(epochs):
-        start = time.perf_counter()
+
+    def hand() -> None:
         order = torch.randperm(n, device=device)
         for i in range(0, n, batch_size):
             batch = order[i : i + batch_size]
             x[batch], y[batch]
-        hand.append(time.perf_counter() - start)
-        loader.sampler.set_epoch(epoch)
-        start = time.perf_counter()
+
+    def template() -> None:
         for _ in loader:
             pass
-        template.append(time.perf_counter() - start)
-    return hand, template
+
+    times: tuple[list, list] = ([], [])
+    for epoch in range(epochs):
+        loader.sampler.set_epoch(epoch)
+        for side, run in [(0, hand), (1, template)][:: -1 if epoch % 2 else 1]:
+            start = clock(device)
+            run()
+            times[side].append(clock(device) - start)
+    return times
 
 
-# Report ---------------------------------------------------------------------------------------
-def median_after_warmup(runs: list[list[float]]) -> float:
-    times = [t for run in runs for t in run[1:]]
-    return statistics.median(times) if times else float("nan")
-
-
+# Rows: samples per side --------------------------------------------------------------------
+# A row: {"workload": name, "unit": "ms" or "s", "samples": {side: [seconds...]}} with sides
+# "a" hand, "b" stock, "c" template, "k" template with steps_per_call=1.
+SIDES = ("a", "b", "c", "k")
 COLUMNS = ("workload", "(a) hand", "(b) stock", "(c) template", "(c) K=1",
            "(b)/(a)", "(c)/(a)", "(c) K=1 / (a)")  # fmt: skip
 END_TO_END_ROWS = ("end-to-end mnist: whole process", "end-to-end mnist: start-up to first batch")
 DATA_BATCH_SIZES = (1, 50, 10_000)
-WORKLOADS = ("cooking", "mnist", "data", "end-to-end")
+WHOLE_EPOCH = "whole epoch, validation included"
+
+
+def row(name: str, samples: dict[str, list[float]], unit: str = "ms") -> dict:
+    return {"workload": name, "unit": unit, "samples": samples}
+
+
+def after_warmup(fits: list[list[float]]) -> list[float]:
+    """Every epoch's time but the first of each fit."""
+    return [t for fit in fits for t in fit[1:]]
+
+
+def alternating(round_: int, sides: list[tuple[str, Callable[[], list[float]]]]):
+    """The sides in their order on even rounds, reversed on odd ones."""
+    return sides[:: -1 if round_ % 2 else 1]
+
+
+def training_rows(name: str, args: argparse.Namespace, device: torch.device, log_dir: str) -> list:
+    """One workload's training epochs (no validation anywhere): hand, stock, template, K=1."""
+    w = Workload(name, args.data_dir, device)
+    sides = [
+        ("a", lambda: hand_epochs(w, args.epochs, validate=False)),
+        ("b", lambda: stock_epochs(w, args.epochs, log_dir)),
+        ("c", lambda: template_epochs(w, args.epochs, log_dir, "auto", validate=False)),
+        ("k", lambda: template_epochs(w, args.epochs, log_dir, 1, validate=False)),
+    ]
+    fits: dict[str, list] = {side: [] for side, _ in sides}
+    for round_ in range(args.rounds):
+        for side, run in alternating(round_, sides):
+            fits[side].append(run())
+    return [row(w.label, {side: after_warmup(f) for side, f in fits.items()})]
+
+
+def whole_epoch_rows(args: argparse.Namespace, device: torch.device, log_dir: str) -> list:
+    """Train and validate every epoch, on both sides: the template as configured by default."""
+    rows = []
+    for name in DATASETS:
+        w = Workload(name, args.data_dir, device)
+        sides = [
+            ("a", lambda w=w: hand_epochs(w, args.epochs, validate=True)),
+            ("c", lambda w=w: template_epochs(w, args.epochs, log_dir, "auto", validate=True)),
+        ]
+        fits: dict[str, list] = {"a": [], "c": []}
+        for round_ in range(args.rounds):
+            for side, run in alternating(round_, sides):
+                fits[side].append(run())
+        rows.append(row(f"{w.label}, {WHOLE_EPOCH}", {s: after_warmup(f) for s, f in fits.items()}))
+    return rows
+
+
+def data_rows(args: argparse.Namespace, device: torch.device) -> list:
+    rows = []
+    for batch_size in DATA_BATCH_SIZES:
+        hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
+        rows.append(row(f"data only, batch {batch_size}", {"a": hand[1:], "c": template[1:]}))
+    return rows
+
+
+def end_to_end_rows(args: argparse.Namespace, log_dir: str) -> list:
+    template, hand = end_to_end(args.rounds, log_dir)
+    return [
+        row(label, {"a": [run[i] for run in hand], "c": [run[i] for run in template]}, unit="s")
+        for i, label in enumerate(END_TO_END_ROWS)
+    ]
+
+
+def workload_rows(name: str, args: argparse.Namespace, device: torch.device, log_dir: str) -> list:
+    if name == "end-to-end":
+        return end_to_end_rows(args, log_dir)
+    if name == "data":
+        return data_rows(args, device)
+    if name == "whole-epoch":
+        return whole_epoch_rows(args, device, log_dir)
+    return training_rows(name, args, device, log_dir)
+
+
+# Report ---------------------------------------------------------------------------------------
+def time_cell(samples: list[float], unit: str) -> str:
+    """median (min-max) of the samples, in ms with one decimal or in s with two."""
+    scale, digits = (1e3, 1) if unit == "ms" else (1.0, 2)
+    low, mid, high = (v * scale for v in (min(samples), statistics.median(samples), max(samples)))
+    return f"{mid:.{digits}f} {unit} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def table_row(r: dict) -> tuple[str, ...]:
+    """The row's cells, in COLUMNS order: times per side, then ratios of medians to (a)."""
+    samples, unit = r["samples"], r["unit"]
+    cells = [time_cell(samples[s], unit) if samples.get(s) else "-" for s in SIDES]
+    hand = statistics.median(samples["a"])
+    ratios = [
+        f"{statistics.median(samples[s]) / hand:.{1 if s == 'b' else 2}f}x"
+        if samples.get(s) else "-"
+        for s in SIDES[1:]
+    ]  # fmt: skip
+    return (r["workload"], *cells, *ratios)
+
+
+def markdown_table(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    return "\n".join([*lines, *("| " + " | ".join(table_row(r)) + " |" for r in rows)]) + "\n"
+
+
+def markdown_report(report: dict) -> str:
+    """The committed output: what was run, where and when, then the table."""
+    return (
+        f"# Benchmark on {report['device']}\n\n"
+        f"    {report['command']}\n\n"
+        f"{report['machine']}; {report['date']}; load average {report['load']:.1f} at start, "
+        f"{report['load_end']:.1f} at the end. "
+        f"Each time is the median (min-max) of its samples: {report['rounds']} rounds of "
+        f"{report['epochs']} epochs a side, the first epoch of each dropped, sides in "
+        "alternating order; whole processes: one sample a round. A ratio is that of the "
+        "medians.\n\n" + markdown_table(report["rows"])
+    )
 
 
 def argument_parser() -> argparse.ArgumentParser:
-    """The options (a test parses the documented benchmark commands with it)."""
+    """The options (a test parses the docs' benchmark commands with it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of a, b, c")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per fit (first dropped)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the sides")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per fit (first dropped)")
     parser.add_argument("--data-dir", type=Path, default=CONFIG_DIR.parent / "data")
-    parser.add_argument("--markdown", type=Path, help="also write the table here, as Markdown")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's own)")
+    parser.add_argument("--out", type=Path, help="also write the samples and machine as JSON")
+    parser.add_argument("--markdown", type=Path, help="also write the report as Markdown")
     return parser
+
+
+def machine_description(device: torch.device) -> str:
+    gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+    # With SciPy installed (the tooling extras' Optuna needs it) torchmetrics imports
+    # scipy.signal when Lightning imports torchmetrics: the template's start-up grows.
+    scipy = "scipy installed" if importlib.util.find_spec("scipy") else "no scipy"
+    return (f"{cpu_model()} ({platform.machine()}), {len(os.sched_getaffinity(0))} CPUs, "
+            f"{torch.get_num_threads()} torch threads, Python {platform.python_version()}, "
+            f"torch {torch.__version__}, lightning {L.__version__}, {scipy}, "
+            f"device {device}{gpu}")  # fmt: skip
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as `lscpu` shows it (Linux), else what platform knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -283,76 +444,33 @@ def main() -> None:
     import logging
 
     logging.getLogger("lightning").setLevel(logging.ERROR)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA device is visible to torch.")
-    title = (f"Training-epoch time, median of {args.rounds} rounds x {args.epochs - 1} epochs; "
-             f"{machine_description(device)}")  # fmt: skip
+    report = {
+        "device": args.device, "machine": machine_description(device),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": os.getloadavg()[0],
+        "rounds": args.rounds, "epochs": args.epochs,
+        "command": shlex.join(["python", "scripts/benchmark.py", *sys.argv[1:]]),
+    }  # fmt: skip
     with tempfile.TemporaryDirectory() as log_dir:
-        rows = [
-            row for name in args.workloads for row in workload_rows(name, args, device, log_dir)
+        report["rows"] = [
+            r for name in args.workloads for r in workload_rows(name, args, device, log_dir)
         ]
-    table = Table(title=title)
+    report["load_end"] = os.getloadavg()[0]
+    table = Table(title=f"Epoch times, median (min-max); {report['machine']}")
     for column in COLUMNS:
         table.add_column(column, justify="left" if column == "workload" else "right")
-    for row in rows:
-        table.add_row(*row)
+    for r in report["rows"]:
+        table.add_row(*table_row(r))
     console.print(table)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + "\n")
     if args.markdown:
-        args.markdown.write_text(markdown_table(title, rows))
-
-
-def workload_rows(name: str, args: argparse.Namespace, device: torch.device, log_dir: str) -> list:
-    """The table rows of one workload, one tuple of COLUMNS each."""
-    if name == "end-to-end":
-        template, hand = end_to_end(args.rounds, log_dir)
-        (tw, tf), (hw, hf) = ([statistics.median(t) for t in zip(*r, strict=True)]
-                              for r in (template, hand))  # fmt: skip
-        return [
-            (label, f"{h:.2f} s", "-", f"{t:.2f} s", "-", "-", f"{t / h:.2f}x", "-")  # fmt: skip
-            for label, h, t in zip(END_TO_END_ROWS, (hw, hf), (tw, tf), strict=True)
-        ]
-    if name == "data":
-        rows = []
-        for batch_size in DATA_BATCH_SIZES:
-            hand, template = data_epochs(batch_size, device, args.epochs * args.rounds)
-            a, c = statistics.median(hand[1:]), statistics.median(template[1:])
-            rows.append((f"data only, batch {batch_size}", ms(a), "-", ms(c), "-", "-",
-                         f"{c / a:.2f}x", "-"))  # fmt: skip
-        return rows
-    w = workload(name, args.data_dir)
-    if w["overrides"] is None:
-        console.print(f"[yellow]{name}: no data/mnist.pkl.gz, template path skipped[/]")
-    runs = {"a": [], "b": [], "c": [], "k": []}
-    for _ in range(args.rounds):
-        runs["a"].append(hand_epochs(w, device, args.epochs))
-        runs["b"].append(stock_epochs(w, device, args.epochs, log_dir))
-        if w["overrides"] is not None:
-            runs["c"].append(template_epochs(w, device, args.epochs, log_dir, "auto"))
-            runs["k"].append(template_epochs(w, device, args.epochs, log_dir, 1))
-    a, b, c, ck = (median_after_warmup(runs[key]) for key in "abck")
-    return [(f"{name}, batch {w['batch_size']}", ms(a), ms(b), ms(c), ms(ck), f"{b / a:.1f}x",
-             f"{c / a:.2f}x", f"{ck / a:.2f}x")]  # fmt: skip
-
-
-def markdown_table(title: str, rows: list) -> str:
-    """The table as docs/benchmark.md shows it: the title line, then a Markdown table."""
-    lines = [f"`{title}`", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)]) + "\n"
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.1f} ms"
-
-
-def machine_description(device: torch.device) -> str:
-    gpu = f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""
-    # With SciPy installed (the tooling extras' Optuna needs it) torchmetrics imports
-    # scipy.signal when Lightning imports torchmetrics: the template's start-up grows.
-    scipy = "scipy installed" if importlib.util.find_spec("scipy") else "no scipy"
-    return (f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPUs, "
-            f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, "
-            f"lightning {L.__version__}, {scipy}, device {device}{gpu}")  # fmt: skip
+        args.markdown.write_text(markdown_report(report))
 
 
 if __name__ == "__main__":

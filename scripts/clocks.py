@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import torch
 from lightning.pytorch.callbacks import Callback
 
 
@@ -27,6 +28,35 @@ class EpochTimer(Callback):
 
     def on_train_epoch_end(self, trainer, module) -> None:
         self.times.append(time.perf_counter() - self.start)
+
+
+def clock(device: torch.device) -> float:
+    """Now, once the device has finished the work queued so far."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter()
+
+
+def intervals(marks: list[float]) -> list[float]:
+    return [end - start for start, end in zip(marks[:-1], marks[1:], strict=True)]
+
+
+class EpochClock(Callback):
+    """Marks every training epoch's start and the fit's end, so an epoch runs to the next mark:
+    its validation, epoch-end logging and logger writes included, on a synchronised device."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device, self.marks = device, []
+
+    def on_train_epoch_start(self, trainer, pl_module) -> None:
+        self.marks.append(clock(self.device))
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        self.marks.append(clock(self.device))
+
+    @property
+    def times(self) -> list[float]:
+        return intervals(self.marks)
 
 
 class FirstBatchClock(Callback):

@@ -1,11 +1,10 @@
 """Start your own project: `python scripts/remove_examples.py` deletes the notebook examples.
 
-What goes: the notebooks' datasets, nets and from-scratch pieces (src/minibatch/examples/),
-their configs (data, model, recipe and experiment options), their tests and the scripts that
-measure them. What stays is the core: train.py, evaluate.py, the in-memory base, data=csv,
-data=image_folder, the MLP and the small conv net, and the core tests (tests/core/), which
-import nothing from the examples and stay green. `configs/train.yaml` then asks for a
-dataset (`data=...`) instead of defaulting to seed 000's cakes.
+It takes exactly what the template shipped for them, listed in scripts/examples_manifest.txt,
+and never a file of yours: each listed file goes, a folder only once nothing is left in it;
+in the shipped files that also serve the core (README.md, configs/train.yaml, ...), the
+blocks marked `examples: begin` ... `examples: end` go. `configs/train.yaml` then asks for a
+dataset (`data=...`). This script and its manifest go too.
 
     python scripts/remove_examples.py            # delete
     python scripts/remove_examples.py --dry-run  # list what would go
@@ -15,46 +14,81 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_DATA = ["boston", "cooking", "cooking_stream", "linear", "logistic", "mnist",
-                "sequences", "sine", "weather"]  # fmt: skip
-EXAMPLE_NETS = ["affine", "linear", "perceptron", "regression", "sine"]
-EXAMPLE_PATHS = [
-    "src/minibatch/examples",
-    "tests/examples",
-    "configs/recipe",
-    "configs/experiment",
-    *(f"configs/data/{name}.yaml" for name in EXAMPLE_DATA),
-    *(f"configs/model/{name}.yaml" for name in EXAMPLE_NETS),
-    "configs/optimizer/scratch_sgd.yaml",
-    "configs/hparams_search",
-    "scripts/experiments.py",
-    "scripts/benchmark.py",
-    "scripts/streaming_memory.py",
-    "scripts/streaming_memory_rows.py",
-    "scripts/figures.py",
-    "docs/figures",
-]
+MANIFEST = Path("scripts/examples_manifest.txt")
+# A marker line: a comment (# or <!--) holding "examples: begin" or "examples: end".
+MARKER = re.compile(r"^\s*(?:#|<!--)\s*examples: (begin|end)\b")
 
 
-def remove_paths(root: Path, dry_run: bool) -> list[Path]:
-    """Delete every example path that exists under `root`; return them."""
-    removed = [root / path for path in EXAMPLE_PATHS if (root / path).exists()]
-    for path in removed if not dry_run else []:
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    return removed
+def read_manifest(root: Path) -> dict[str, list[str]]:
+    """{"remove": [paths], "cut": [paths]}, relative to the repository root."""
+    sections: dict[str, list[str]] = {"remove": [], "cut": []}
+    current = None
+    for line in (root / MANIFEST).read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = sections[line.strip("[]")]
+        else:
+            current.append(line)
+    return sections
 
 
-def edit_configs(root: Path) -> None:
-    """No default dataset any more; the package list loses the examples."""
-    train = root / "configs" / "train.yaml"
-    train.write_text(re.sub(r"(?m)^  - data: \w+$", "  - data: ???", train.read_text()))
-    pyproject = root / "pyproject.toml"
-    lines = pyproject.read_text().splitlines(keepends=True)
-    pyproject.write_text("".join(line for line in lines if '"minibatch.examples' not in line))
+def cut_blocks(text: str, name: str = "") -> str:
+    """`text` without its marked blocks (the marker lines included)."""
+    kept, inside = [], False
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        marker = MARKER.match(line)
+        if marker and (marker.group(1) == "begin") == inside:
+            raise ValueError(f"{name}:{number}: 'examples: {marker.group(1)}' out of order")
+        if marker:
+            inside = marker.group(1) == "begin"
+        elif not inside:
+            kept.append(line)
+    if inside:
+        raise ValueError(f"{name}: 'examples: begin' without its 'examples: end'")
+    return "".join(kept)
+
+
+def ask_for_data(train_yaml: str) -> str:
+    """train.yaml's default dataset is an example: without them, `data=` must be given."""
+    return re.sub(r"(?m)^  - data: \w+$", "  - data: ???", train_yaml)
+
+
+def without_examples(path: str, text: str) -> str:
+    """A [cut] file's text once the examples are gone."""
+    text = cut_blocks(text, path)
+    return ask_for_data(text) if path == "configs/train.yaml" else text
+
+
+def planned_cuts(root: Path, paths: list[str]) -> dict[str, str]:
+    """{path: its new text} for each listed file that the cut changes. Every file is read
+    and checked before any is written."""
+    cuts = {}
+    for path in paths:
+        if (root / path).is_file():
+            text = (root / path).read_text()
+            if (new := without_examples(path, text)) != text:
+                cuts[path] = new
+    return cuts
+
+
+def remove_files(root: Path, paths: list[str]) -> None:
+    """Delete each file (and its compiled copies), then each folder they leave empty."""
+    folders = set()
+    for path in paths:
+        file = root / path
+        file.unlink()
+        caches = file.parent / "__pycache__"
+        for compiled in caches.glob(f"{file.stem}.*.pyc") if file.suffix == ".py" else ():
+            compiled.unlink()
+        folders |= {caches, *file.parents}
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        if root in folder.parents and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def main() -> None:
@@ -62,11 +96,22 @@ def main() -> None:
     parser.add_argument("--dry-run", action="store_true", help="list, delete nothing")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for path in remove_paths(args.root, args.dry_run):
-        print(("would remove " if args.dry_run else "removed ") + str(path.relative_to(args.root)))
+    manifest = read_manifest(args.root)
+    try:
+        cuts = planned_cuts(args.root, manifest["cut"])
+    except ValueError as error:
+        parser.exit(2, f"error: {error}; nothing was changed.\n")
+    removed = [path for path in manifest["remove"] if (args.root / path).is_file()]
+    would = "would " if args.dry_run else ""
+    for path, text in cuts.items():
+        print(f"{would}cut the examples out of {path}")
+        if not args.dry_run:
+            (args.root / path).write_text(text)
+    for path in removed:
+        print(f"{would}remove {path}")
     if not args.dry_run:
-        edit_configs(args.root)
-        print("configs/train.yaml now asks for data=...; pyproject.toml lists the core packages")
+        remove_files(args.root, removed)
+        print("configs/train.yaml now asks for data=...; files of yours were left as they were")
 
 
 if __name__ == "__main__":

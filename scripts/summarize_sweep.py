@@ -1,6 +1,6 @@
 """Final metrics of a sweep by swept value, mean ± std over seeds: a table and a CSV.
 
-    python train.py -m data=linear seed=0,1,2,3,4 batch_size=1,16,32,256
+    python train.py -m data=csv data.path=my.csv data.target=price seed=0,1,2 batch_size=16,256
     python scripts/summarize_sweep.py logs/train/multiruns/<time>_<id>
     python scripts/summarize_sweep.py <sweep> --metrics val/loss train/loss --csv out.csv
 

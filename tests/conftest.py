@@ -7,6 +7,7 @@ join the search path, so core tests never need a notebook example.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def compose_train(*overrides: str) -> DictConfig:
 def tiny(*overrides: str) -> tuple[str, ...]:
     """Overrides for the tiny in-memory dataset, quiet and fast."""
     return ("data=tiny", "batch_size=100", "trainer.max_epochs=3", *QUIET, *overrides)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `cuda` skip, saying why, on a machine where torch sees no CUDA GPU."""
+    if item.get_closest_marker("cuda") and not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False here)")
 
 
 @pytest.fixture
@@ -102,3 +109,13 @@ def pytest_make_collect_report(collector):
     """A test module skipped whole (an extra imported at its top)."""
     outcome = yield
     fail_under_ci(outcome.get_result())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With MINIBATCH_IMPORTED_TO=<folder>, each process (xdist worker) writes the `minibatch`
+    modules it imported there: scripts/timings.py checks the fast tier reaches every one."""
+    folder = os.environ.get("MINIBATCH_IMPORTED_TO")
+    if folder:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        names = sorted(name for name in sys.modules if name.split(".")[0] == "minibatch")
+        (Path(folder) / f"{worker}.txt").write_text("\n".join(names) + "\n")

@@ -51,9 +51,12 @@ def build_net(model_cfg: DictConfig, spec: DataSpec) -> nn.Module:
     net_class = make_net.func
     kinds = getattr(net_class, "input_kinds", ("features",))
     if spec.input_kind not in kinds:
+        shape = "(channels, height, width)" if "images" in kinds else "its shape"
         raise UserError(
-            f"{net_class.__name__} reads {' or '.join(kinds)}, not {spec.input_kind}: use "
-            "model=mlp, which reads every kind of input, or set input_kind in the data's DataSpec."
+            f"{net_class.__name__} reads {' or '.join(kinds)}, but the data's DataSpec says its "
+            f"inputs are {spec.input_kind}: if they are {kinds[0]}, set input_kind="
+            f'"{kinds[0]}" in the DataSpec (input_shape={shape}), else use model=mlp, which '
+            "reads every kind of input."
         )
     with building("model"):
         return make_net(spec)

@@ -131,9 +131,15 @@ class TaskModule(L.LightningModule):
         for callback in self._minibatch_callbacks:
             callback.on_train_minibatch_end(self.trainer, self, loss, batch)
 
+    def batch_loss(self, batch) -> torch.Tensor:
+        """The loss of a mini-batch (x, y), and nothing else: for a callback that measures
+        gradients (src/minibatch/scaling/noise_scale.py) without training on the batch."""
+        x, y = batch
+        return self.loss_fn(self.net(x), y)
+
     def training_loss(self, x, y: torch.Tensor) -> torch.Tensor:
         """The batch's loss, also added to the epoch's running sum."""
-        loss = self.loss_fn(self.net(x), y)
+        loss = self.batch_loss((x, y))
         if self._loss_sum is None:
             self._loss_sum = torch.zeros((), device=loss.device)
         self._loss_sum.add_(loss.detach(), alpha=len(y))

@@ -1,7 +1,7 @@
 """The core tests compose with the core's own tiny data unless a test names its data.
 
 So no core test depends on the notebooks' default dataset (seed 000's cakes), and the core
-tests stay green once the examples are removed (tests/core/test_core_is_apart.py).
+tests stay green once the examples are removed.
 """
 
 from __future__ import annotations

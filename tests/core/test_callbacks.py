@@ -11,8 +11,8 @@ from minibatch.cli.train import run_training
 from minibatch.display.learning_rate import EpochLearningRate
 from tests.conftest import tiny
 
-DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_model_summary",
-            "learning_rate_monitor", "step_loss", "run_page"]  # fmt: skip
+DEFAULTS = ["fit_length", "model_checkpoint", "last_checkpoint", "rich_progress_bar",
+            "rich_model_summary", "learning_rate_monitor", "step_loss", "run_page"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -20,10 +20,10 @@ DEFAULTS = ["model_checkpoint", "last_checkpoint", "rich_progress_bar", "rich_mo
     [
         ([], DEFAULTS),
         (["callbacks=[default,early_stopping]"], [*DEFAULTS, "early_stopping"]),
-        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:4], *DEFAULTS[5:]]),
+        (["~callbacks.learning_rate_monitor"], [*DEFAULTS[:5], *DEFAULTS[6:]]),
         (
             ["callbacks=[default,early_stopping]", "~callbacks.rich_progress_bar"],
-            [*DEFAULTS[:2], *DEFAULTS[3:], "early_stopping"],
+            [*DEFAULTS[:3], *DEFAULTS[4:], "early_stopping"],
         ),
         (["callbacks=[model_checkpoint,early_stopping]"], ["model_checkpoint", "early_stopping"]),
         (["callbacks=none"], []),
@@ -66,7 +66,8 @@ def test_early_stopping_keys_reach_the_callback(compose_config):
         "callbacks.early_stopping.min_delta=0.05",
     )
     trainer = build_trainer(cfg, [])
-    (stopper,) = [c for c in trainer.callbacks if isinstance(c, EarlyStopping)]
+    # type(): the default fit_length callback is an EarlyStopping too (runs/fit_length.py).
+    (stopper,) = [c for c in trainer.callbacks if type(c) is EarlyStopping]
     assert stopper.monitor == "val/loss" and stopper.patience == 3
     assert stopper.min_delta == -0.05, "Lightning stores min_delta signed by mode (min: -)"
 

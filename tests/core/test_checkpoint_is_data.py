@@ -2,8 +2,8 @@
 `hydra.*` or `_target_` from one, and write only new files.
 
 Each crafted checkpoint is a real one edited as an attacker would (crafted_checkpoints.py).
-Every attack is refused or ignored, and nothing the file names is read or written. The
-MNIST attacks (a pickle and its hash, http mirrors) are in tests/examples/.
+Every attack is refused or ignored, and nothing the file names is read or written. Attacks
+on a downloaded dataset (a pickle and its hash, http mirrors) are tested with that dataset.
 """
 
 from __future__ import annotations

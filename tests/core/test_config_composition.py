@@ -62,7 +62,7 @@ def test_option_composes_and_resolves(compose_config, group, option):
         assert len(loggers) == expected
     if group == "callbacks":
         callbacks = instantiate_named(cfg.callbacks, "callbacks")
-        assert len(callbacks) == {"default": 7, "none": 0}.get(option, 1), "one file, one callback"
+        assert len(callbacks) == {"default": 8, "none": 0}.get(option, 1), "one file, one callback"
     if group == "trainer" and option in {"default", "cpu"}:
         trainer = hydra.utils.instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
         assert trainer.max_epochs == cfg.trainer.max_epochs

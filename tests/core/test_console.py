@@ -84,8 +84,11 @@ def test_fast_dev_run_shows_the_layers_and_ends_with_the_final_line(tmp_path):
 def screen_after(command: str, width: int = 100, limit: float = 240) -> str:
     """What a terminal of `width` columns shows once `command` has ended (tmux)."""
     session = f"minibatch-test-{os.getpid()}"
+    # COLUMNS/LINES unset: readline, imported under pytest, exports the test's 80x24 into the
+    # process's C environment, which tmux would hand on (os.environ does not hold them).
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", "60",
-                    f"{command}; echo COMMAND-ENDED; sleep 600"], check=True)  # fmt: skip
+                    f"unset COLUMNS LINES; {command}; echo COMMAND-ENDED; sleep 600"],
+                   check=True, env=dict(os.environ))  # fmt: skip
     try:
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:

@@ -98,3 +98,60 @@ def test_image_folder_trains_through_train_py(tmp_path):
     events = EventAccumulator(str(run / "tensorboard"))
     events.Reload()
     assert len(events.Scalars("val/acc")) == 2, "one validation accuracy per epoch"
+
+
+def write_colour_folder(root: Path, sizes: dict[str, tuple[int, int]]) -> Path:
+    """Two classes of colour PNGs, each class at its own (height, width)."""
+    for label, (name, (height, width)) in enumerate(sizes.items()):
+        (root / name).mkdir(parents=True)
+        for i in range(5):
+            pixels = np.zeros((height, width, 3), np.uint8)
+            pixels[..., label] = 200 + i  # red or green
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def test_colour_images_train_in_colour_at_their_own_size(tmp_path, capfd):
+    root = write_colour_folder(tmp_path, {"red": (20, 30), "green": (20, 30)})
+    module = ImageFolderDataModule(str(root), batch_size=4)
+    module.setup("fit")
+    assert module.spec.input_shape == (3, 20, 30)
+    x, _ = next(iter(module.train_dataloader()))
+    assert x.shape == (4, 3, 20, 30) and set(x[:, 2].unique().tolist()) == {0.0}, "blue is 0"
+    assert "resized" not in capfd.readouterr().err, "nothing converted, nothing said"
+
+
+def test_images_that_must_be_converted_say_so_in_one_line(tmp_path, capfd):
+    root = write_colour_folder(tmp_path, {"red": (100, 80), "green": (50, 40)})
+    module = ImageFolderDataModule(str(root), batch_size=4, max_side=64)
+    module.setup("fit")
+    assert module.spec.input_shape == (3, 64, 51), "the commonest size, shrunk to 64"
+    said = [line for line in capfd.readouterr().err.splitlines() if "resized" in line]
+    assert len(said) == 1 and "images resized to 64x51 for training" in said[0], said
+
+
+def test_every_loader_knob_works_on_the_image_folder(compose_config, tmp_path):
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from minibatch.runs.project_paths import CONFIG_DIR
+
+    knobs = set(OmegaConf.load(CONFIG_DIR / "loader" / "default.yaml"))
+    root = write_image_folder(tmp_path / "images", per_class=6)
+    for data in ("image_folder", "csv", "mnist", "boston", "sequences"):
+        extra = {"image_folder": [f"data.root={root}"], "csv": ["data.path=x", "data.target=y"]}
+        assert knobs <= set(compose_config(f"data={data}", *extra.get(data, [])).data), data
+    cfg = compose_config("data=image_folder", f"data.root={root}", "data.shuffle=false",
+                         "data.sampler=weighted", "data.loader=per_item", "data.drop_last=true",
+                         "data.eval_batch_size=3", "batch_size=4")  # fmt: skip
+    module = instantiate(cfg.data)
+    module.setup("fit")
+    train = list(module.train_dataloader())
+    assert len(train) == len(module.train_set) // 4 and all(len(y) == 4 for _, y in train)
+    assert [len(y) for _, y in module.val_dataloader()] == [3, 1], "4 held out, in 3s"
+    unshuffled = compose_config("data=image_folder", f"data.root={root}", "data.shuffle=false",
+                                "batch_size=4")  # fmt: skip
+    plain = instantiate(unshuffled.data)
+    plain.setup("fit")
+    first = [y.tolist() for _, y in plain.train_dataloader()]
+    assert first == [y.tolist() for _, y in plain.train_dataloader()], "the same order each time"

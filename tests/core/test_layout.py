@@ -24,6 +24,7 @@ RANKS = {
     "speed": 3,
     "runs": 4,
     "display": 4,
+    "scaling": 4,  # the batch-size lesson's callbacks: they read the module's batches and steps
     "tooling": 5,
     "cli": 6,
     "examples": 7,  # the notebooks: deletable, so nothing depends on them

@@ -23,7 +23,6 @@ def paragraph(text: str, figure: str) -> str:
     ("name", "figure", "command"),
     [
         ("tour.md", "27.3 s wall", "python scripts/timings.py"),
-        ("tour.md", "11.4 min", "python scripts/timings.py --tests"),
         ("tooling.md", "0.112877", "python train.py -m hparams_search=mnist_optuna"),
     ],
 )

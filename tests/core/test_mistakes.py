@@ -434,14 +434,84 @@ ROWS = [
     ),  # fmt: skip
     ("seed-negative", "values", T, [*TINY, "seed=-1"], "seed must be an integer from 0"),
     ("seed-too-large", "values", T, [*TINY, "seed=99999999999"], "seed must be an integer from 0"),
+    (
+        "lr-scaling-unknown-rule",
+        "values",
+        T,
+        [*TINY, "callbacks=[default,lr_scaling]", "callbacks.lr_scaling.rule=cubic"],
+        "rule='cubic' is unknown: use one of linear, sqrt, none",
+    ),
+    (
+        "noise-scale-one-slice",
+        "values",
+        T,
+        [*TINY, "callbacks=[default,noise_scale]", "callbacks.noise_scale.slices=1"],
+        "callbacks.noise_scale needs every >= 1, slices >= 2",
+    ),
     ("test-text", "types", T, [*TINY, "test=maybe"], "test must be true or false"),
     ("compile-text", "types", T, [*TINY, "compile=maybe"], "compile must be true or false"),
+    ("compile-mode-unknown", "values", T, [*TINY, "compile_mode=fast"], "compile_mode must be"),
+    (
+        "compile-mode-not-inductor",
+        "options",
+        T,
+        [*TINY, "compile=true", "compile_backend=aot_eager", "compile_mode=reduce-overhead"],
+        "compile_backend=aot_eager ignores it",
+    ),  # fmt: skip
     # The net, the optimizer, the scheduler.
     ("hidden-zero", "model", T, [*TINY, "model.hidden=[0]"], "model.hidden[0] must be a positive"),
     ("hidden-text", "types", T, [*TINY, "model.hidden=abc"], "model.hidden must be a list"),
     ("dropout-above-one", "model", T, [*TINY, "model.dropout=1.5"], "model.dropout must be"),
     ("model-unknown-option", "keys", T, [*TINY, "+model.bogus=3"], "not an option of"),
-    ("model-target-unknown", "options", T, [*TINY, "model._target_=nosuch.Net"], "model cannot"),
+    (
+        "model-target-unknown",
+        "options",
+        T,
+        [*TINY, "model._target_=nosuch.Net"],
+        "model._target_=nosuch.Net names module 'nosuch', which Python cannot find",
+    ),
+    (
+        "data-module-not-found",
+        "options",
+        T,
+        [*TINY, "data._target_=my_project.rings.RingsDataModule"],
+        "names module 'my_project', which Python cannot find: it looks in",
+    ),
+    (
+        "data-class-not-in-module",
+        "options",
+        T,
+        [*TINY, "data._target_=tests.core.tiny_data.NoSuchDataModule"],
+        "module 'tests.core.tiny_data' has no 'NoSuchDataModule'",
+    ),
+    (
+        "batch-size-not-taken",
+        "batch size",
+        T,
+        ["data=plain_own_batch", "batch_size=500", "trainer.max_epochs=1"],
+        "add `batch_size: ${batch_size}` to configs/data/plain_own_batch.yaml",
+    ),
+    (
+        "cosine-without-epochs",
+        "trainer",
+        T,
+        ["data=tiny", "batch_size=500", "scheduler=cosine"],
+        "scheduler.T_max follows trainer.max_epochs, which is null",
+    ),
+    (
+        "fitted-length-without-its-callback",
+        "trainer",
+        T,
+        ["data=tiny", "batch_size=500", "callbacks=none"],
+        "leaves the run's length to the fit_length callback",
+    ),
+    (
+        "conv-net-on-features",
+        "model",
+        T,
+        [*TINY, "model=conv_net"],
+        'set input_kind="images" in the DataSpec',
+    ),
     ("weight-decay-negative", "optimizer", T, [*TINY, "optimizer.weight_decay=-1"], "weight_decay"),
     (
         "nesterov-without-momentum",
@@ -736,6 +806,66 @@ ROWS = [
         ["ckpt_path={good}", "output_path={run}/model.onnx"],
         "the run folder of the checkpoint",
     ),  # fmt: skip
+    # The finders (tune=, docs/finders.md).
+    ("tune-unknown-finder", "tune", T, [*TINY, "tune=nosuch"], "Could not find 'tune/nosuch'"),
+    (
+        "tune-apply-without-finder",
+        "tune",
+        T,
+        [*TINY, "tune.apply=true"],
+        "add tune=lr or tune=batch_size",
+    ),
+    (
+        "tune-resumed-run",
+        "tune",
+        T,
+        ["data=tiny", "batch_size=500", "trainer.max_epochs=2", "tune=lr", "ckpt_path={good}"],
+        "drop ckpt_path= or tune=",
+    ),
+    (
+        "tune-several-devices",
+        "tune",
+        T,
+        [*TINY, "tune=batch_size", "trainer.devices=2"],
+        "runs Lightning's finder on one device",
+    ),
+    ("tune-too-few-steps", "tune", T, [*TINY, "tune=lr", "tune.num_training=5"], "use at least 20"),
+    (
+        "tune-lr-range",
+        "tune",
+        T,
+        [*TINY, "tune=lr", "tune.min_lr=1", "tune.max_lr=0.1"],
+        "0 < min_lr < max_lr",
+    ),
+    ("tune-lr-mode", "tune", T, [*TINY, "tune=lr", "tune.mode=power"], "use exponential or linear"),
+    (
+        "tune-batch-size-mode",
+        "tune",
+        T,
+        [*TINY, "tune=batch_size", "tune.mode=double"],
+        "use power or binsearch",
+    ),
+    (
+        "tune-batch-size-bounds",
+        "tune",
+        T,
+        [*TINY, "tune=batch_size", "tune.init_val=64", "tune.max_val=8"],
+        "is above tune.max_val",
+    ),
+    (
+        "tune-apply-module-without-lr",
+        "tune",
+        T,
+        [*TINY, "tune=lr", "tune.apply=true", "model=fixed_rate"],
+        "give it an `lr` argument",
+    ),
+    (
+        "tune-batch-size-without-attribute",
+        "tune",
+        T,
+        ["data=fixed_batches", "model=fixed_rate", "tune=batch_size", "trainer.max_epochs=1"],
+        "give the DataModule a batch_size",
+    ),
 ]
 
 
@@ -915,7 +1045,8 @@ def test_no_mistake_wrote_among_the_inputs(outcomes):
 
 EARLY = ["override-unclosed-list", "added-misspelt-key", "batch-zero", "seed-negative",
          "clip-negative", "hidden-zero", "logdir-is-file", "task-name-slash", "batch-unresolved",
-         "delete-data", "max-steps-zero"]  # fmt: skip
+         "delete-data", "max-steps-zero", "tune-apply-without-finder", "tune-too-few-steps",
+         "tune-several-devices"]  # fmt: skip
 
 
 def test_config_mistakes_answer_before_lightning_is_imported(tmp_path):

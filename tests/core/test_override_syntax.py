@@ -12,7 +12,7 @@ from minibatch.checks.override_syntax import check_overrides, command_line_overr
 from minibatch.errors import UserError
 
 READABLE = [
-    ["data=mnist", "batch_size=50"],
+    ["data=csv", "batch_size=50"],
     ["-m", "batch_size=5000,10000", "trainer=ddp", "trainer.devices=2"],
     ["batch_size=range(10,50,10)", "-m"],
     ["data.features=[a,b]", "+model.hidden={n:3}", "++seed=1", "~callbacks.early_stopping"],
@@ -25,7 +25,7 @@ READABLE = [
 ]
 UNREADABLE = [
     (["batch_size=[1,2"], "cannot read the override 'batch_size=[1,2'"),
-    (["data=mnist", "x={a:1"], "cannot read the override 'x={a:1'"),
+    (["data=csv", "x={a:1"], "cannot read the override 'x={a:1'"),
     (["paths.log_dir=/tmp/a=b"], "quote a value"),
     (['batch_size="50'], "unclosed quote"),
     (["k=="], "cannot read the override 'k=='"),

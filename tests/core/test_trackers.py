@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,18 @@ RUN = (
     "optimizer.lr=0.02",
     f"trainer.max_epochs={EPOCHS}",
 )
+
+
+@pytest.fixture(autouse=True)
+def tracking_uri_left_as_it_was():
+    """MLflow exports the tracking URI it was given (MLFLOW_TRACKING_URI, for subprocesses),
+    where the next test's config would read it: each test gets the environment it started with."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    if before is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = before
 
 
 def test_mlflow_run_has_the_params_and_val_loss_per_epoch(compose_config, tmp_path):

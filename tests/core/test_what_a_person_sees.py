@@ -13,7 +13,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
-from minibatch.display.help_text import help_text
+from minibatch.display.help_text import help_text, help_without_composing
 from minibatch.display.progress_bar import pair_lines, value_text
 from minibatch.display.run_name import run_name
 from minibatch.runs.project_paths import CONFIG_DIR
@@ -21,9 +21,9 @@ from tests.conftest import REPO_ROOT, SEARCH_PATH
 
 
 def test_run_name_says_data_model_batch_size_and_what_the_command_line_changed():
-    overrides = ["data=mnist", "batch_size=50", "optimizer.lr=0.1", "scheduler=cosine",
+    overrides = ["data=csv", "batch_size=50", "optimizer.lr=0.1", "scheduler=cosine",
                  "paths.log_dir=/tmp/x", "trainer.enable_progress_bar=false", "seed=0"]  # fmt: skip
-    assert run_name("mnist", "mlp", 50, overrides) == "mnist-mlp-bs50-lr0.1-cosine-seed0"
+    assert run_name("csv", "mlp", 50, overrides) == "csv-mlp-bs50-lr0.1-cosine-seed0"
     assert run_name(None, None, "abc", []) == "run"
 
 
@@ -35,6 +35,21 @@ def test_final_metrics_wrap_between_pairs_only():
                                        "val/loss", "0.828", "val/loss_best", "0.8277",
                                        "val/mae", "0.72"]  # fmt: skip
     assert all(not line.endswith(tuple(pairs)) for line in lines), "a name never ends a line"
+
+
+def test_help_is_printed_without_composing_a_config(monkeypatch, capsys):
+    """As Hydra prints it, but also while `data: ???` is still to be chosen."""
+    composed = []
+    main = help_without_composing(CONFIG_DIR)(lambda: composed.append("run"))
+    monkeypatch.setattr(sys, "argv", ["train.py", "data=missing", "--help"])
+    main()
+    assert (
+        composed == []
+        and capsys.readouterr().out == help_text(CONFIG_DIR).replace("$$", "$") + "\n"
+    )
+    monkeypatch.setattr(sys, "argv", ["train.py", "seed=1"])
+    main()
+    assert composed == ["run"]
 
 
 def test_help_lists_every_option_file_and_top_level_key():

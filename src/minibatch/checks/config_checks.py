@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from minibatch.checks.added_keys import check_added_keys
+from minibatch.checks.batch_size_taken import check_batch_size_taken
 from minibatch.errors import UserError
 
 
@@ -48,6 +49,10 @@ DROPOUT = Rule(lambda v: is_number(v) and 0 <= v < 1, "a probability in [0, 1)",
 VAL_INTERVAL = Rule(lambda v: isinstance(v, str) or (is_int(v) and v >= 1)
                     or (isinstance(v, float) and 0 < v <= 1),
                     "a fraction of the epoch in (0, 1] or a number of batches", "0.5")  # fmt: skip
+# torch.compile's modes (the inductor backend's); reduce-overhead captures CUDA graphs on a GPU.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+COMPILE_MODE = Rule(lambda v: v in COMPILE_MODES, f"one of {', '.join(COMPILE_MODES)}",
+                    "reduce-overhead")  # fmt: skip
 SANITY_STEPS = Rule(lambda v: is_int(v) and v >= -1, "-1 (all), 0 or a positive integer", "2")
 
 
@@ -67,6 +72,7 @@ RANGES: dict[str, Rule] = {
     "seed": SEED,
     "test": BOOLEAN,
     "compile": BOOLEAN,
+    "compile_mode": COMPILE_MODE,
     "print_config": BOOLEAN,
     "steps_per_call": optional(POSITIVE_INT, "auto"),
     "trainer.max_steps": STEPS,
@@ -112,7 +118,9 @@ def check_config(cfg: DictConfig) -> None:
                 f"{group}=<name>; python train.py --help lists them."
             )
     check_added_keys(cfg)
+    check_length_known(cfg)  # before the ranges: T_max=null is said with its reason
     check_ranges(cfg, RANGES)
+    check_batch_size_taken(cfg)  # after the ranges: a data.batch_size=0 is said as such
     check_run_length(cfg)
 
 
@@ -176,10 +184,43 @@ def check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise UserError(f"{name}={value!r} is not one of: {', '.join(choices)}.")
 
 
+# The callback that gives `trainer.max_epochs=null` its meaning (configs/callbacks/fit_length.yaml).
+FIT_LENGTH = "minibatch.runs.fit_length.FitLength"
+
+
+def fits_its_length(cfg: DictConfig) -> bool:
+    """Whether the run's epochs are left to the data: trainer.max_epochs null, no max_steps."""
+    trainer = cfg.get("trainer") or {}
+    return trainer.get("max_epochs") is None and trainer.get("max_steps", -1) == -1
+
+
+def check_length_known(cfg: DictConfig) -> None:
+    """What needs the number of epochs before the run starts cannot have it when the data
+    decides it: a schedule over the whole run (scheduler=cosine) would decay over nothing."""
+    scheduler = cfg.get("scheduler")
+    schedules = isinstance(scheduler, DictConfig) and "T_max" in scheduler
+    if fits_its_length(cfg) and schedules and scheduler.T_max is None:
+        raise UserError(
+            "scheduler.T_max follows trainer.max_epochs, which is null (the run's length is "
+            "fitted to the data once it starts): give the run its epochs, for example "
+            "trainer.max_epochs=50, or scheduler.T_max=50."
+        )
+
+
 def check_run_length(cfg: DictConfig) -> None:
     """A run must train (some batches, some epochs) and stop (no -1 'forever')."""
     trainer = cfg.get("trainer") or {}
-    if trainer.get("max_steps", -1) == -1:
+    fitted = any(
+        isinstance(entry, DictConfig) and entry.get("_target_") == FIT_LENGTH
+        for entry in (cfg.get("callbacks") or {}).values()
+    )
+    if fits_its_length(cfg) and not trainer.get("fast_dev_run") and not fitted:
+        raise UserError(
+            "trainer.max_epochs is null, which leaves the run's length to the fit_length "
+            "callback, but the callbacks chosen have none: give trainer.max_epochs=N or add "
+            "it (callbacks=[none,fit_length])."
+        )
+    if trainer.get("max_steps", -1) == -1 and trainer.get("max_epochs") is not None:
         check_value("trainer.max_epochs", trainer.get("max_epochs"), POSITIVE_INT)
     min_epochs, max_epochs = trainer.get("min_epochs"), trainer.get("max_epochs")
     if is_int(min_epochs) and is_int(max_epochs) and max_epochs > 0 and min_epochs > max_epochs:

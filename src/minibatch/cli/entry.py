@@ -10,6 +10,7 @@ import atexit
 import errno
 import gc
 import logging
+import sys
 import threading
 import warnings
 
@@ -25,6 +26,8 @@ IGNORED_WARNINGS = (
     r".*smaller than the logging interval.*",  # the template logs per epoch, on purpose
     # Under DDP: the logged values come from torchmetrics, which already synchronise ranks.
     r".*when logging on epoch level in distributed setting.*",
+    # trainer.max_epochs=null: the fit_length callback sets the epochs once the data is known.
+    r".*`max_epochs` was not set\. Setting it to 1000 epochs.*",
 )
 # A full disk, a quota, the file-size limit, a folder removed under a file being written.
 WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENOENT)
@@ -73,6 +76,19 @@ def end_quickly() -> None:
     handler, the objects are skipped; the rest of the exit (handlers, files, code) is as before.
     """
     atexit.register(gc.freeze)
+
+
+def project_on_path() -> None:
+    """Make the project folder's own modules importable, whatever folder a command runs from.
+
+    `python train.py` puts the script's folder on `sys.path`, `python scripts/evaluate.py`
+    puts `scripts/`, and `minibatch-train` nothing: each entry point puts the project folder
+    (the clone, or the current folder for an installed package) first instead, so that a
+    config's `_target_: my_project.rings.RingsDataModule` finds `my_project/rings.py` there.
+    """
+    root = str(project_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
 
 
 def register_configs() -> None:

@@ -18,7 +18,7 @@ from rich.table import Table
 from minibatch.checks.config_checks import DATA_RANGES, check_ranges
 from minibatch.checks.one_sentence import console, say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
-from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.entry import end_quickly, project_on_path, quiet_known_noise, register_configs
 from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluation_data import (
     chosen_data_group,
@@ -36,6 +36,7 @@ from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
 read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
+project_on_path()  # your own modules import from the project folder
 end_quickly()
 
 SPLITS = ("train", "valid", "test")

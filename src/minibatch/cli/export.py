@@ -17,7 +17,7 @@ from torch import nn
 from minibatch.checks.config_checks import POSITIVE_INT, check_ranges, optional
 from minibatch.checks.one_sentence import say, user_errors_exit
 from minibatch.checks.override_syntax import overrides_checked_first
-from minibatch.cli.entry import end_quickly, quiet_known_noise, register_configs
+from minibatch.cli.entry import end_quickly, project_on_path, quiet_known_noise, register_configs
 from minibatch.cli.env_file import read_env_file
 from minibatch.cli.evaluate import build_trained, evaluation_loader, inputs_of, rebuilt_config
 from minibatch.cli.evaluation_data import data_on_the_command_line
@@ -30,6 +30,7 @@ from minibatch.runs.stop_signals import NOT_FINISHED, stop_at_once_on_signals
 
 read_env_file()  # .env: tracker keys and paths, never over what is set
 register_configs()
+project_on_path()  # your own modules import from the project folder
 end_quickly()
 
 FORMATS = {"onnx": ".onnx", "torchscript": ".pt"}

@@ -6,23 +6,27 @@ Hydra's stock help dumps every config and says what none does; this is Hydra's h
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
 WIDTH = 80
 DESCRIBED_GROUPS = (("data", "Datasets"), ("model", "Models"), ("experiment", "Experiments"))
-LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug")
+LISTED_GROUPS = ("optimizer", "scheduler", "trainer", "logger", "callbacks", "debug", "tune")
 # Top-level entries of train.yaml that are not options of a run (Hydra's are --hydra-help's).
 NOT_OPTIONS = ("defaults", "hydra")
 EXAMPLES = (
-    ("python train.py data=mnist batch_size=50", "a notebook's dataset, your batch size"),
-    ("python train.py experiment=mnist", "a notebook reproduced"),
+    ("python train.py data=<name> batch_size=50", "a dataset listed above, your batch size"),
+    ("python train.py experiment=<name>", "an experiment listed above: its data and settings"),
     ("python train.py optimizer=sgd optimizer.lr=0.1 trainer.max_epochs=5", "any key"),
     ("python train.py -m batch_size=1000,10000", "a sweep: one run per value"),
     ("python train.py data=csv data.path=my.csv data.target=price", "your own table"),
+    ("python train.py tune=lr tune.apply=true", "find a learning rate, then train with it"),
 )
 
 
@@ -125,3 +129,21 @@ def register_help_resolver(config_dir: Path) -> None:
     """Make `${help_text:}` (used by configs/hydra/help/minibatch.yaml) available; idempotent."""
     if not OmegaConf.has_resolver("help_text"):
         OmegaConf.register_new_resolver("help_text", lambda: help_text(config_dir))
+
+
+def help_without_composing(config_dir: Path) -> Callable[[Callable], Callable]:
+    """An entry point that answers `--help` (`-h`) with this text itself, as Hydra would print
+    it, but without composing a config first: help must work while a group is still to be
+    chosen (`data: ???`, once the examples are removed), where Hydra's own help fails."""
+
+    def decorate(hydra_main: Callable) -> Callable:
+        @functools.wraps(hydra_main)
+        def main(*args, **kwargs):
+            if {"--help", "-h"} & set(sys.argv[1:]):
+                print(help_text(config_dir).replace("$$", "$"))
+                return None
+            return hydra_main(*args, **kwargs)
+
+        return main
+
+    return decorate

@@ -9,6 +9,8 @@ from hydra.utils import get_object
 from lightning.pytorch.callbacks import EarlyStopping
 from omegaconf import DictConfig
 
+from minibatch.runs.fit_length import FitLength
+
 
 def stops_after_this_epoch(trainer: L.Trainer) -> bool:
     """Whether something (early stopping) asked the fit to stop, and Lightning will: its
@@ -29,13 +31,17 @@ class RecordEarlyStop(L.Callback):
 
 
 def has_early_stopping(callbacks: DictConfig | None) -> bool:
-    """Whether the configured callbacks stop early (an `EarlyStopping`, or a subclass)."""
+    """Whether the configured callbacks stop early (an `EarlyStopping`, or a subclass; the
+    fit_length callback only when the run's epochs are left to it)."""
     for entry in (callbacks or {}).values():
         target = entry.get("_target_") if isinstance(entry, DictConfig) else None
         try:
             built = get_object(target) if isinstance(target, str) else None
         except Exception:  # a target that does not resolve is reported when it is built
             continue
-        if isinstance(built, type) and issubclass(built, EarlyStopping):
+        if isinstance(built, type) and issubclass(built, FitLength):
+            if entry.get("given_epochs") is None:
+                return True
+        elif isinstance(built, type) and issubclass(built, EarlyStopping):
             return True
     return False

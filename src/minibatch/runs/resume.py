@@ -160,6 +160,14 @@ def refuse_finished(path: Path, contents: dict, cfg: DictConfig) -> None:
             "run is finished: give a larger trainer.max_epochs (for example "
             f"trainer.max_epochs={done + max_epochs}) to train on."
         )
+    fitted = contents.get("fitted_epochs")  # the epochs fit_length chose (fit_length.py)
+    by_data = max_steps in (-1, None) and max_epochs is None
+    if by_data and isinstance(fitted, int) and done >= fitted:
+        raise UserError(
+            f"{path} has already trained all {done} epoch(s) its run's length was fitted to, so "
+            f"its run is finished: give trainer.max_epochs (for example trainer.max_epochs="
+            f"{2 * done}) to train on."
+        )
     if contents.get("stopped_early") is True:
         from minibatch.runs.finished_run import has_early_stopping  # Lightning: only if it matters
 
@@ -167,7 +175,8 @@ def refuse_finished(path: Path, contents: dict, cfg: DictConfig) -> None:
             raise UserError(
                 f"{path} is the end of a run that early stopping finished after {done} "
                 "epoch(s): to train it further anyway, resume without early stopping "
-                "(~callbacks.early_stopping), up to trainer.max_epochs."
+                "(~callbacks.early_stopping; a run whose length was fitted to the data: "
+                "trainer.max_epochs=N), up to trainer.max_epochs."
             )
 
 

@@ -1,7 +1,7 @@
 """`compile=true`: the net compiled in place (`nn.Module.compile`), for faster steps after a pause.
 
-Unlike `torch.compile(net)` it keeps the net's type and state_dict keys (no `_orig_mod.`), so
-checkpoints, evaluate.py and export.py read a compiled run like any other.
+It keeps the net's type and state_dict keys (no `_orig_mod.`), so checkpoints read as any
+other; `compile_mode=reduce-overhead` replays the step's kernels as CUDA graphs on a GPU.
 """
 
 from __future__ import annotations
@@ -38,15 +38,29 @@ def check_backend(backend: str, on_gpu: bool) -> None:
         )
 
 
+def check_mode(backend: str, mode: str) -> None:
+    """Refuse a mode other than default for a backend that would silently ignore it."""
+    if mode != "default" and backend != "inductor":
+        raise UserError(
+            f"compile_mode={mode} is a mode of the inductor backend and compile_backend="
+            f"{backend} ignores it: use compile_backend=inductor, or compile_mode=default."
+        )
+
+
 class CompileNet(Callback):
     """`compile=true`: compile the module's net (a module without one: the module) in place
-    once the fit has built it; the backend is checked when the callback is made."""
+    once the fit has built it; backend and mode are checked when the callback is made."""
 
-    def __init__(self, backend: str = "inductor") -> None:
-        self.backend = backend
+    def __init__(self, backend: str = "inductor", mode: str = "default") -> None:
+        self.backend, self.mode = backend, mode
         check_backend(backend, on_gpu=torch.cuda.is_available())
+        check_mode(backend, mode)
 
     def on_fit_start(self, trainer, pl_module) -> None:
         on_gpu = trainer.strategy.root_device.type != "cpu"
         check_backend(self.backend, on_gpu)
-        getattr(pl_module, "net", pl_module).compile(backend=self.backend)
+        net = getattr(pl_module, "net", pl_module)
+        if self.mode == "default":
+            net.compile(backend=self.backend)
+        else:
+            net.compile(backend=self.backend, mode=self.mode)

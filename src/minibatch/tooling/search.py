@@ -1,4 +1,4 @@
-"""The best trial of a hyperparameter search (`python train.py -m hparams_search=mnist_optuna`).
+"""The best trial of a hyperparameter search (`python train.py -m hparams_search=<name>`).
 
 The Optuna sweeper saves the best values but not which trial (folder, checkpoints) gave them;
 each trial writes its `trial.yaml`, so this works under any launcher.

@@ -13,9 +13,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from minibatch.checks.config_checks import check_choice
 from minibatch.data import loader_options
-from minibatch.data.in_memory.batch_sampler import ORDERS, IndexBatchSampler, index_batch_sampler
+from minibatch.data.in_memory.batch_sampler import IndexBatchSampler, index_batch_sampler
 from minibatch.data.in_memory.collate import COLLATES
 from minibatch.data.in_memory.epoch_position import ResumableDataLoader
 from minibatch.data.in_memory.loader import InMemoryLoader, keep_batch
@@ -23,9 +22,6 @@ from minibatch.data.in_memory.tensor_dataset import TensorPairDataset
 from minibatch.data.tables.table_file import Table, read_table
 from minibatch.data_spec import DataSpec
 from minibatch.errors import UserError
-
-LOADERS: tuple[str, ...] = ("batched", "per_item")
-SAMPLERS: tuple[str, ...] = ("auto", *ORDERS)
 
 
 class InMemoryDataModule(L.LightningDataModule):
@@ -69,9 +65,7 @@ class InMemoryDataModule(L.LightningDataModule):
         data_on_device: bool = True,
     ) -> None:
         super().__init__()
-        check_choice("data.sampler", sampler, SAMPLERS)
-        check_choice("data.loader", loader, LOADERS)
-        check_choice("data.collate", collate, tuple(COLLATES))
+        loader_options.check_choices(sampler, loader, collate)
         self.batch_size = batch_size
         self.eval_batch_size = loader_options.eval_batch_size(batch_size, eval_batch_size)
         self.shuffle = shuffle
@@ -106,12 +100,7 @@ class InMemoryDataModule(L.LightningDataModule):
         if not self.splits:
             self.splits = self.build_splits()
             self.spec = self.describe(self.splits["train"])
-            if self.collate == "padding" and self.spec.input_kind != "tokens":
-                raise UserError(
-                    f"data.collate=padding pads token sequences of different lengths; this "
-                    f"data's inputs are {self.spec.input_kind} of one shape: use "
-                    "data.collate=default."
-                )
+            loader_options.check_no_padding(self.collate, self.spec.input_kind)
         device = self._training_device()
         if device.type != "cpu" and self.data_on_device and self.num_workers == 0:
             self.splits = {name: split.to(device) for name, split in self.splits.items()}
@@ -166,9 +155,7 @@ class InMemoryDataModule(L.LightningDataModule):
     def _train_order(self) -> str:
         if self.trainer is not None and self.trainer.overfit_batches > 0:
             return "sequential"  # overfitting means the same batches every epoch
-        if self.sampler == "auto":
-            return "random" if self.shuffle else "sequential"
-        return self.sampler
+        return loader_options.batch_order(self.sampler, self.shuffle)
 
     def sample_weights(self, split: TensorPairDataset) -> torch.Tensor:
         """Per-example weights that make every class equally likely (inverse class frequency)."""
