@@ -26,8 +26,10 @@ DIVERGE = (
 )
 ATOMIC = "tests/core/test_atomic_checkpoints.py"
 IS_DATA = "tests/core/test_checkpoint_is_data.py"
+# examples: begin
 LESSONS = "tests/examples/test_experiments.py"
 MNIST = f"{LESSONS}::test_mnist_mlp_reaches_96_5_percent_in_3_epochs_with_library_or_scratch_pieces"
+# examples: end
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,6 @@ MUTANTS = [
            "src/minibatch/runs/saved_config.py",
            "    if not is_plain_name(name):", "    if False:",
            (f"{IS_DATA}::test_group_options_that_are_not_plain_names_are_refused",)),
-    Mutant("checkpoint-option-resolved", "refusal of a checkpoint's `${...}` option values",
-           "src/minibatch/runs/saved_config.py",
-           'return isinstance(value, str) and ("${" in value or value == "???")',
-           "return False",
-           (f"{IS_DATA}::test_a_model_option_of_another_type_than_the_shipped_default_is_refused",
-            "tests/examples/test_untyped_checkpoint_options.py")),
     Mutant("ci-skip-stays-skip", "no silent skip in CI: CI=true fails a missing extra or data",
            "tests/conftest.py",
            'report.outcome, report.longrepr = "failed", failure', "pass",
@@ -78,6 +74,13 @@ MUTANTS = [
            "if sys.version_info >= (3, 11):\n    import tomllib\nelse:  # the test extra installs "
            "tomli there\n    import tomli as tomllib\n", "import tomllib\n",
            ("tests/core/test_python_versions.py",)),
+    # examples: begin
+    Mutant("checkpoint-option-resolved", "refusal of a checkpoint's `${...}` option values",
+           "src/minibatch/runs/saved_config.py",
+           'return isinstance(value, str) and ("${" in value or value == "???")',
+           "return False",
+           (f"{IS_DATA}::test_a_model_option_of_another_type_than_the_shipped_default_is_refused",
+            "tests/examples/test_untyped_checkpoint_options.py")),
     Mutant("docs-benchmark-ratio", "the docs' benchmark ratios (0.92x edited to 0.87x)",
            "docs/benchmark.md",
            "| 5507.4 ms (2256.6-6367.4) | - | - | 0.92x |",
@@ -97,6 +100,7 @@ MUTANTS = [
     Mutant("docs-boston-summary", "the docs' Boston sweep summary (a mean edited)",
            "docs/tooling.md", "| 0.08786 ± 0.004 |", "| 0.08787 ± 0.004 |",
            ("tests/examples/test_sweep_summary_numbers.py",)),
+    # examples: end
 ]  # fmt: skip
 
 

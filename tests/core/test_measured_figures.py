@@ -23,7 +23,9 @@ def paragraph(text: str, figure: str) -> str:
     ("name", "figure", "command"),
     [
         ("tour.md", "27.3 s wall", "python scripts/timings.py"),
+        # examples: begin
         ("tooling.md", "0.112877", "python train.py -m hparams_search=mnist_optuna"),
+        # examples: end
     ],
 )
 def test_a_measured_figure_says_its_command_machine_and_date(name, figure, command):
