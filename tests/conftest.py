@@ -19,6 +19,7 @@ from omegaconf import DictConfig, open_dict
 
 from minibatch.cli.entry import register_configs
 from minibatch.runs.project_paths import CONFIG_DIR
+from tests.needs import ci_failure
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # A worker per core (pyproject.toml: -n auto): with torch's default of a thread per core
@@ -82,6 +83,32 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+
+
+def fail_under_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Under CI=true a skip is a failure naming what was missing (tests/needs.py)."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        failure = ci_failure(skip_reason(report))
+        if failure is not None:
+            report.outcome, report.longrepr = "failed", failure
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    fail_under_ci(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """A test module skipped whole (an extra imported at its top)."""
+    outcome = yield
+    fail_under_ci(outcome.get_result())
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

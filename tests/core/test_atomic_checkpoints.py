@@ -4,6 +4,8 @@ of a run through it (the kills of a real process are in test_checkpoint_faults.p
 from __future__ import annotations
 
 import errno
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,28 @@ def test_a_failed_write_keeps_the_previous_checkpoint_and_leaves_no_partial(tmp_
     assert f"(writing {last}): free some space there, then " in str(stopped.value)
     assert last.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]
+
+
+def test_the_new_checkpoint_is_on_disk_before_it_replaces_the_old_one(tmp_path, monkeypatch):
+    """Synced, renamed over the old one, then the folder synced: a power cut at any moment
+    leaves the old file or the whole new one (what a kill -9 cannot show)."""
+    events, fsync, replace = [], os.fsync, os.replace
+
+    def synced(descriptor: int) -> None:
+        events.append(("synced", os.fstat(descriptor).st_ino))
+        fsync(descriptor)
+
+    def renamed(source, target) -> None:
+        events.append(("renamed", Path(source).name, Path(target).name))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(os, "replace", renamed)
+    AtomicCheckpointIO().save_checkpoint({"epoch": 1}, tmp_path / "last.ckpt")
+    file, folder = (tmp_path / "last.ckpt").stat().st_ino, tmp_path.stat().st_ino
+    partial = events[1][1] if len(events) == 3 else None
+    assert events == [("synced", file), ("renamed", partial, "last.ckpt"), ("synced", folder)]
+    assert re.fullmatch(r"\.last\.ckpt\.[0-9a-f]{8}\.partial", partial), "a hidden file beside it"
 
 
 def test_what_a_killed_save_left_is_removed_by_the_next_save_and_nothing_else(tmp_path):

@@ -20,6 +20,7 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from tests import needs
 from tests.conftest import REPO_ROOT, SEARCH_PATH
 from tests.core.command_lines import run_all
 from tests.core.fault_injection import RENAMES, WRITES
@@ -165,11 +166,11 @@ def small_disk(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
     if shutil.which("mount") is None:
-        pytest.skip("no mount command here")
+        needs.not_here("no mount command")
     mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2800k", "tmpfs", str(disk)],
                            capture_output=True, text=True)  # fmt: skip
     if mount.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({mount.stderr.strip()})")
+        needs.not_here(f"mounting a small tmpfs needs root ({mount.stderr.strip()})")
     yield disk
     subprocess.run(["umount", "-l", str(disk)], check=True)
 

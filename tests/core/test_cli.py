@@ -53,24 +53,6 @@ def test_train_py_writes_a_run_folder_with_tensorboard_scalars_and_hparams(tmp_p
     assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
 
 
-def test_two_runs_started_together_get_two_folders(tmp_path):
-    command = [
-        sys.executable,
-        str(REPO_ROOT / "train.py"),
-        SEARCH_PATH,
-        f"paths.log_dir={tmp_path}",
-        *TINY,
-        "logger=none",
-        "callbacks=none",
-    ]
-    procs = [
-        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(2)
-    ]
-    assert all(proc.wait(timeout=300) == 0 for proc in procs)
-    assert len(run_dirs(tmp_path)) == 2
-
-
 @pytest.mark.parametrize("bad", ["0", "-3", "abc", "2.5"])
 def test_bad_batch_size_is_one_sentence_and_exit_2(tmp_path, bad):
     result = run_train(tmp_path, "data=tiny", f"batch_size={bad}")

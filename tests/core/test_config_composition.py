@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 
 from minibatch.build import build_loggers, instantiate_named
 from minibatch.runs.project_paths import CONFIG_DIR
+from tests import needs
 from tests.conftest import SEARCH_PATH
 
 GROUPS = [
@@ -54,7 +55,7 @@ def test_option_composes_and_resolves(compose_config, group, option):
     assert isinstance(container["seed"], int)
     if group == "logger":
         if option in {"mlflow", "wandb"}:  # optional extras; MLflow opens its store in log_dir
-            pytest.importorskip(option)
+            needs.extra(option, f'pip install -e ".[{option}]"')
             cfg.paths.log_dir = str(Path(cfg.paths.output_dir).parent)
         loggers = build_loggers(cfg.logger)
         expected = {"tensorboard": 1, "csv": 1, "all": 2, "none": 0}.get(option, 1)

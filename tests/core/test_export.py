@@ -16,6 +16,7 @@ from minibatch.cli.evaluate import load_trained
 from minibatch.cli.export import export
 from minibatch.cli.train import run_training
 from minibatch.runs.project_paths import CONFIG_DIR
+from tests import needs
 from tests.conftest import REPO_ROOT
 from tests.core.fake_tables import write_csv, write_regression_csv
 
@@ -91,8 +92,8 @@ def test_export_runs_in_a_folder_of_its_own_not_the_trained_runs(compose_config,
 @pytest.mark.parametrize("task", ["regression", "binary"])
 def test_exported_model_matches_the_pytorch_model(compose_config, tmp_path, fmt, task):
     if fmt == "onnx":
-        pytest.importorskip("onnxruntime", reason="needs the export extra")
-        pytest.importorskip("onnxscript", reason="needs the export extra")
+        needs.extra("onnxruntime", 'pip install -e ".[export]"')
+        needs.extra("onnxscript", 'pip install -e ".[export]"')
     ckpt, data = trained_checkpoint(compose_config, tmp_path, task)
     wanted = tmp_path / "exported" / f"model.{fmt}"
     path = export(export_config(f"ckpt_path={ckpt}", f"format={fmt}", f"output_path={wanted}",

@@ -88,7 +88,7 @@ def test_resuming_from_a_checkpoint_continues_exactly(compose_config):
     assert saved["state_dict"]["val_loss_best.min_value"] == pytest.approx(
         first.metrics["val/loss_best"]
     )
-    assert saved["data_spec"]["input_shape"] == [2] or saved["data_spec"]["input_shape"] == (2,)
+    assert saved["data_spec"]["input_shape"] == (2,)
     resumed, resumed_params = final_state(
         compose_config, "trainer.max_epochs=4", f"ckpt_path={checkpoint}", "callbacks=default"
     )

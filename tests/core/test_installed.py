@@ -7,11 +7,15 @@ import subprocess
 import sys
 
 import pytest
-import tomllib
 from setuptools import find_packages
 
 from tests.conftest import REPO_ROOT
 from tests.core.fake_tables import write_csv
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the test extra installs tomli there
+    import tomli as tomllib
 
 
 def test_the_package_list_in_pyproject_is_complete():

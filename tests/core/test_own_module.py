@@ -63,7 +63,8 @@ def test_your_module_trains_into_a_run_folder_and_resumes_from_last(project, tmp
     first = run_training(compose_run(project, run))
     assert type(first.model).__name__ == "LitRegressor", "built as it is, not wrapped"
     assert first.trainer.global_step == 3 * 20
-    assert first.metrics["val/loss"] < 1.0, "y = 3a - 2b + 1 is learnt"
+    unlearnt = float(first.datamodule.splits["valid"].targets.var())  # the mean's loss: 12.6
+    assert first.metrics["val/loss"] < 0.05 * unlearnt, "y = 3a - 2b + 1 is learnt: R² > 0.95"
     last = run / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=True)["global_step"] == 60
     more = run_training(compose_run(project, run, f"ckpt_path={last}", "trainer.max_epochs=5"))

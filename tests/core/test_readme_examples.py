@@ -51,16 +51,12 @@ def test_the_section_has_an_example_for_each_way_in():
 COMMANDS = COMMAND.findall(PAGE)
 
 
-def trains_built_in_data(command: str) -> bool:
-    return any(a.startswith(("data=", "experiment=")) for a in command.split())
-
-
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
     """Each command's (exit code, stderr, folder): `python train.py ...` in a folder holding
     the written examples, in forks of one warm process (tests/core/command_lines.py)."""
-    commands, todo = [], [c for c in COMMANDS if trains_built_in_data(c)]
-    for command in todo:
+    commands = []
+    for command in COMMANDS:
         folder = tmp_path_factory.mktemp("example")
         written_examples(folder)
         args = [*command.split(), f"hydra.searchpath=[file://{folder / 'configs'}]",
@@ -71,14 +67,12 @@ def ran(tmp_path_factory) -> dict[str, tuple[int, str, Path]]:
     ended = run_all(commands)
     return {
         command: (x["returncode"], x["stderr"], Path(c["cwd"]))
-        for command, c, x in zip(todo, commands, ended, strict=True)
+        for command, c, x in zip(COMMANDS, commands, ended, strict=True)
     }
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_readme_example_trains(ran, command):
-    if not trains_built_in_data(command):
-        pytest.skip("uses the user's own files (data=csv is tested in test_scaled_target.py)")
     code, stderr, folder = ran[command]
     assert code == 0, stderr[-3000:]
     (run,) = (folder / "logs").glob("*/runs/*")

@@ -318,7 +318,7 @@ def test_a_resumed_run_that_trained_then_hit_a_mistake_is_kept_and_marked(
         raise UserError("a mistake found after training.")
     saved = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert saved["global_step"] == 3 * steps, "the resumed epochs' last.ckpt, whole"
-    assert [p.name for p in run.glob("checkpoints/epoch_*.ckpt")] != ["epoch_000.ckpt"]
+    assert [p.name for p in run.glob("checkpoints/epoch_*.ckpt")] == ["epoch_002.ckpt"], "best"
     assert len(list(run.glob("tensorboard/events.*"))) == 2
     assert (run / "FAILED").read_text() == "a mistake found after training.\n"
     assert (run / "train.log").read_bytes().startswith(log)

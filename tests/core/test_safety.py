@@ -92,10 +92,22 @@ def test_ckpt_path_last_resumes_the_newest_run_of_the_task(tmp_path):
     assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 12
 
 
+# Epochs of 20 steps (tiny: 2000 rows, batches of 100); from epoch 1 on, a learning rate of 1e12.
+DIVERGE = ("optimizer=sgd", "optimizer.lr=0.05", "callbacks=[model_checkpoint,last_checkpoint]")
+FROM_EPOCH_1 = ("+callbacks.diverge._target_=tests.core.diverge_at.LearningRateFrom",
+                "+callbacks.diverge.epoch=1", "+callbacks.diverge.lr=1e12")  # fmt: skip
+
+
 def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(compose_config):
-    cfg = compose_config(*tiny("optimizer=sgd", "optimizer.lr=1e12", "callbacks=default",
-                               "trainer.max_epochs=5"))  # fmt: skip
-    with pytest.raises(Diverged, match=r"epoch 0, between steps 0 and \d+.*learning rate"):
+    """The run diverges in epoch 1, after epoch 0 finished: last.ckpt holds epoch 0's weights."""
+    reference = compose_config(*tiny(*DIVERGE, "trainer.max_epochs=1"))
+    run_training(reference)
+    epoch_0 = net_weights(Path(reference.paths.output_dir) / "checkpoints" / "last.ckpt")
+    cfg = compose_config(*tiny(*DIVERGE, *FROM_EPOCH_1, "trainer.max_epochs=5"))
+    with pytest.raises(Diverged, match=r"in epoch 1, between steps 20 and \d+.*learning rate"):
         run_training(cfg)
-    last = Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
-    assert not last.exists() or torch.isfinite(net_weights(last)).all()
+    checkpoints = Path(cfg.paths.output_dir) / "checkpoints"
+    assert sorted(p.name for p in checkpoints.glob("*")) == ["epoch_000.ckpt", "last.ckpt"]
+    last = torch.load(checkpoints / "last.ckpt", weights_only=True)
+    assert (last["epoch"], last["global_step"]) == (0, 20), "the last finished epoch"
+    assert torch.equal(net_weights(checkpoints / "last.ckpt"), epoch_0), "its weights, exactly"

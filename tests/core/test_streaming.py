@@ -13,7 +13,9 @@ from collections import Counter
 import pytest
 import torch
 
-pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata==0.2.76")
+from tests import needs
+
+needs.extra("litdata", "pip install --no-deps litdata==0.2.76")
 
 from minibatch.data.streaming.datamodule import StreamingDataModule  # noqa: E402
 from minibatch.errors import UserError  # noqa: E402

@@ -10,6 +10,7 @@ import torch
 from omegaconf import open_dict
 
 from minibatch.cli.train import run_training
+from tests import needs
 from tests.conftest import tiny
 
 EPOCHS = 3
@@ -35,7 +36,7 @@ def tracking_uri_left_as_it_was():
 
 
 def test_mlflow_run_has_the_params_and_val_loss_per_epoch(compose_config, tmp_path):
-    pytest.importorskip("mlflow", reason="needs the mlflow extra")
+    needs.extra("mlflow", 'pip install -e ".[mlflow]"')
     from mlflow.tracking import MlflowClient
 
     cfg = compose_config(*tiny(*RUN, "logger=mlflow", f"paths.log_dir={tmp_path}"))
@@ -62,7 +63,7 @@ def test_mlflow_run_has_the_params_and_val_loss_per_epoch(compose_config, tmp_pa
 
 
 def test_wandb_offline_run_has_the_params_and_val_loss_per_epoch(compose_config, monkeypatch):
-    pytest.importorskip("wandb", reason="needs the wandb extra")
+    needs.extra("wandb", 'pip install -e ".[wandb]"')
     from tests.core.wandb_records import read_run
 
     monkeypatch.setenv("WANDB_SILENT", "true")

@@ -142,12 +142,10 @@ def test_a_sweep_and_a_classification_run_read_apart_in_tensorboard(tmp_path):
     console = train(tmp_path, "data.task=multiclass", "batch_size=250").stdout
     runs = sorted(tmp_path.glob("train/*/*/tensorboard")) + sorted(
         tmp_path.glob("train/multiruns/*/*/tensorboard"))  # fmt: skip
-    names = sorted(run.parent.name for run in runs)
-    assert len(runs) == 3
-    assert [n for n in names if n[0].isdigit() and "_tiny-mlp-bs" in n]
-    assert any(n.startswith("0_tiny-mlp-bs500") for n in names)
-    assert any(n.startswith("1_tiny-mlp-bs1000") for n in names)
-    assert any(re.search(r"^\d{4}-.*_tiny-mlp-bs250-.*multiclass_[0-9a-f]{6}$", n) for n in names)
+    names = [run.parent.name for run in runs]  # the single run, then the sweep's jobs
+    assert names[1:] == ["0_tiny-mlp-bs500-max_epochs3", "1_tiny-mlp-bs1000-max_epochs3"]
+    time = r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d"
+    assert re.fullmatch(rf"{time}_tiny-mlp-bs250-max_epochs3-multiclass_[0-9a-f]{{6}}", names[0])
 
     for run in runs:
         hparams = session_hparams(run)
@@ -160,11 +158,14 @@ def test_a_sweep_and_a_classification_run_read_apart_in_tensorboard(tmp_path):
             assert [step for step, _ in curves[tag]] == [1, 2, 3], f"{tag} is stepped by epoch"
         assert "epoch" not in curves
 
-    (classifier,) = [r for r in runs if "multiclass" in r.parent.name]
+    classifier = runs[0]
     assert "val/acc" in scalars(classifier), "the metric column of a classification run"
     steps = [step for step, _ in scalars(classifier)["train/loss_step"]]
     assert steps == [10, 20], "8 steps an epoch, 3 epochs: the loss of every 10th step"
-    assert "val/mae" in scalars(runs[-1]) or "val/mae" in scalars(runs[0])
+    for regression in runs[1:]:  # the sweep's jobs, on the regression data
+        assert {"val/mae", "val/r2"} <= set(scalars(regression)), regression
+        assert "val/acc" not in scalars(regression)
+    assert not {"val/mae", "val/r2"} & set(scalars(classifier))
 
     last = scalars(classifier)["train/loss"][-1][1]
     final = re.search(r"final, after 3 epochs:(.*)", console, re.S)

@@ -30,7 +30,7 @@ def make_certificates(folder: Path) -> Certificates:
         import cryptography  # noqa: F401
     except ImportError:
         if shutil.which("openssl") is None:
-            pytest.skip("needs the cryptography package or the openssl command")
+            pytest.skip("needs the cryptography package (pip install cryptography) or openssl")
         with_openssl(folder, files)
     else:
         with_cryptography(files)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("litdata", reason="streaming needs: pip install --no-deps litdata==0.2.76")
+from tests import needs
+
+needs.extra("litdata", "pip install --no-deps litdata==0.2.76")
 
 from minibatch.cli.train import run_training  # noqa: E402
 from minibatch.data.streaming.shards import read_spec  # noqa: E402
@@ -26,5 +28,8 @@ def test_cooking_stream_writes_its_shards_and_trains_the_cooking_net(compose_con
     assert (spec.task, spec.input_shape, rows_per_item) == ("regression", (1,), 100)
     assert isinstance(result.model.net, RegressionNetwork)
     assert result.trainer.global_step == 8 * 40000 // 1000, "every row once an epoch"
-    # Ratings spread over 1..8 (variance about 8); the noise floor is 0.9 ** 2 = 0.81.
-    assert result.metrics["val/loss"] < 2.0
+    # No model beats the noise's variance (0.9 ** 2 = 0.81) on average; the mean rating's
+    # loss is about 8. These 8 epochs of 40,000 rows end within 15% of the floor (the
+    # in-memory experiment, 100 epochs of 500,000 rows, within 10%: test_experiments.py).
+    noise_floor = stream.data.writer.noise_scale**2
+    assert result.metrics["val/loss"] <= 1.15 * noise_floor, result.metrics

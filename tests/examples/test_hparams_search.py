@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import needs
 from tests.conftest import REPO_ROOT
 
-pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="needs the optuna extra")
+needs.extra("hydra_plugins.hydra_optuna_sweeper", 'pip install -e ".[optuna]"')
 
 SEARCHES = ["mnist_optuna", "cooking_optuna"]
 

@@ -15,15 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from minibatch.errors import UserError
 from minibatch.examples.data import mnist
+from minibatch.examples.data.fetch_mnist import main as fetch_mnist
 from minibatch.examples.data.mnist import IDX_SHA256, MIRRORS, PICKLE_SHA256, MnistDataModule
+from tests import needs
 from tests.conftest import REPO_ROOT
 from tests.examples.fake_data import content_sha256s, fake_mnist_files, idx_bytes, write_files
 from tests.examples.local_server import Route
-
-REAL_PICKLE = REPO_ROOT / "data" / "mnist.pkl.gz"
+from tests.examples.real_mnist import PICKLE, need_real_mnist
 
 
 def serve(local_server, files: dict[str, bytes], prefix: str = "/mnist/") -> list[str]:
@@ -133,6 +135,41 @@ def test_no_sha256_and_no_file_name_is_an_option():
     assert not {key for key in shipped if "sha" in str(key)}
 
 
+def test_fetch_mnist_downloads_checks_and_converts_once_what_ci_caches(
+    local_server, monkeypatch, tmp_path, capsys
+):
+    """`python -m minibatch.examples.data.fetch_mnist <folder>` (.ci/run): the mirrors and
+    converted file of `data=mnist`'s defaults; a second fetch downloads nothing."""
+    files = fake_mnist_files(n_train=10_010, n_test=10)  # the default 10,000 to validate
+    monkeypatch.setattr(mnist, "MIRRORS", serve(local_server, files))
+    pin(monkeypatch, files)
+    fetch_mnist([str(tmp_path)])
+    (converted,) = (tmp_path / "mnist").glob("splits-*.pt")
+    assert sorted(p.name for p in (tmp_path / "mnist").iterdir()) == sorted(
+        [*files, converted.name]
+    )
+    assert sorted(local_server.requests) == sorted(f"/mnist/{name}" for name in files)
+    assert capsys.readouterr().out == f"MNIST is in {tmp_path} (converted: {converted.name})\n"
+    fetch_mnist([str(tmp_path)])
+    assert len(local_server.requests) == 4, "nothing downloaded again"
+    datamodule = MnistDataModule(data_dir=str(tmp_path))  # what data=mnist reads
+    assert datamodule.converted_file == converted
+
+
+def test_fetch_mnist_offline_is_one_sentence_and_exit_2(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(mnist, "MIRRORS", ["https://127.0.0.1:9/"])
+    with pytest.raises(SystemExit) as stop:
+        fetch_mnist([str(tmp_path)])
+    assert stop.value.code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: MNIST is not on this machine and could not be downloaded")
+
+
+def test_the_mirrors_of_data_mnist_are_the_ones_fetch_mnist_uses():
+    shipped = OmegaConf.load(REPO_ROOT / "configs" / "data" / "mnist.yaml")
+    assert list(shipped.mirrors) == MIRRORS
+
+
 def test_a_plain_http_mirror_is_refused_before_any_connection(plain_http_server, tmp_path):
     files = fake_mnist_files()
     serve(plain_http_server, files)
@@ -141,10 +178,12 @@ def test_a_plain_http_mirror_is_refused_before_any_connection(plain_http_server,
     assert plain_http_server.requests == [] and not (tmp_path / "mnist").exists()
 
 
-@pytest.mark.skipif(not REAL_PICKLE.is_file(), reason=f"real MNIST not in {REAL_PICKLE}")
 def test_the_pinned_idx_contents_are_the_real_pickles_data(tmp_path):
-    """The IDX files rebuilt from the real pickle have the pinned sha256s and load the same."""
-    data = gzip.decompress(REAL_PICKLE.read_bytes())
+    """The IDX files rebuilt from the real pickle have the pinned sha256s and load the same:
+    the images CI downloads are the ones the notebook's pickle holds."""
+    if not PICKLE.is_file():
+        needs.not_here(f"the notebook's pickle is not in {PICKLE.parent}/ (no https mirror of it)")
+    data = gzip.decompress(PICKLE.read_bytes())
     (x, y), (xv, yv), (xt, yt) = pickle.loads(data, encoding="latin-1")
     as_bytes = lambda a: np.round(a * 256).astype(np.uint8).reshape(len(a), 28, 28)  # noqa: E731
     rebuilt = {
@@ -170,7 +209,7 @@ def test_offline_without_files_says_what_to_do(tmp_path):
     assert f"put mnist.pkl.gz (sha256 {PICKLE_SHA256}) in {tmp_path}/" in message
     assert "four IDX files (train-images-idx3-ubyte.gz" in message
     assert f"{tmp_path}/mnist/" in message
-    assert not (tmp_path / "mnist").exists() or not any((tmp_path / "mnist").iterdir())
+    assert list(tmp_path.iterdir()) == [], "nothing written: no folder, no partial file"
 
 
 def write_pickle(path: Path) -> None:
@@ -197,9 +236,9 @@ def test_missing_pickle_path_is_a_clear_error(tmp_path):
         MnistDataModule(path=str(tmp_path / "nope.pkl.gz")).prepare_data()
 
 
-@pytest.mark.skipif(not REAL_PICKLE.is_file(), reason=f"real MNIST not in {REAL_PICKLE}")
-def test_real_mnist_pickle_matches_the_notebook():
-    datamodule = MnistDataModule(data_dir=str(REAL_PICKLE.parent), batch_size=50)
+def test_real_mnist_matches_the_notebook():
+    need_real_mnist()
+    datamodule = MnistDataModule(data_dir=str(PICKLE.parent), batch_size=50)
     datamodule.prepare_data()
     datamodule.setup()
     train, valid, test = (datamodule.splits[k] for k in ("train", "valid", "test"))

@@ -19,6 +19,7 @@ from tests.conftest import REPO_ROOT
 from tests.core.command_lines import run_all
 from tests.core.fake_tables import write_regression_csv
 from tests.docs_text import bash_blocks, page, readme, section
+from tests.examples.real_mnist import need_real_mnist, real_mnist_here
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +64,7 @@ def write_houses(path: Path) -> None:
 
 
 def needs_mnist(args: list[str]) -> bool:
-    return "mnist" in " ".join(args) and not (REPO_ROOT / "data" / "mnist.pkl.gz").is_file()
+    return "mnist" in " ".join(args) and not real_mnist_here()
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ def ran(tmp_path_factory) -> dict[str, tuple[int, str, str, Path]]:
 @pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
 def test_tour_command_runs(ran, args: list[str]):
     if needs_mnist(args):
-        pytest.skip("real MNIST not in data/mnist.pkl.gz (this machine has no internet)")
+        need_real_mnist()
     code, stdout, stderr, tmp_path = ran[" ".join(args)]
     flags = [a for a in args if a.startswith("-")]
     assert code == 0, stderr[-3000:]

@@ -112,7 +112,7 @@ def accepts(hint: object, value: object) -> Verdict:
         return sequence_fits(args, value)
     if origin is not None and isinstance(origin, type) and issubclass(origin, Mapping):
         return isinstance(value, dict)
-    if isinstance(hint, type):
+    if isinstance(hint, type) and origin is None:  # on 3.10 `list[int]` is a type too
         if issubclass(hint, os.PathLike):
             return isinstance(value, str)
         return None if isinstance(value, dict) else False
