@@ -19,7 +19,7 @@ from omegaconf import DictConfig, open_dict
 
 from minibatch.cli.entry import register_configs
 from minibatch.runs.project_paths import CONFIG_DIR
-from tests.needs import ci_failure
+from tests.needs import ci_failure, not_here
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # A worker per core (pyproject.toml: -n auto): with torch's default of a thread per core
@@ -54,7 +54,7 @@ def tiny(*overrides: str) -> tuple[str, ...]:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked `cuda` skip, saying why, on a machine where torch sees no CUDA GPU."""
     if item.get_closest_marker("cuda") and not torch.cuda.is_available():
-        pytest.skip("needs a CUDA GPU (torch.cuda.is_available() is False here)")
+        not_here("a CUDA GPU (torch.cuda.is_available() is False here)")
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_local_default_is_loaded_when_present_and_loses_to_the_command_line(tmp_
     shutil.copytree(REPO_ROOT / "configs", configs)
     (configs / "local" / "default.yaml").unlink(missing_ok=True)  # a developer's own file
     assert not (configs / "local" / "default.yaml").exists()
-    assert compose_from(configs).trainer.max_epochs == 10, "no local file: nothing changes"
+    assert compose_from(configs).trainer.max_epochs is None, "no local file: nothing changes"
 
     (configs / "local" / "default.yaml").write_text(
         "# @package _global_\ntrainer:\n  max_epochs: 7\n  accelerator: cpu\n"

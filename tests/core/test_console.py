@@ -59,7 +59,9 @@ def test_the_bar_shows_mini_batches_per_second(compose_config):
 
 
 def final_pairs(text: str) -> dict[str, str]:
-    final = re.search(r"final, after \d+ epochs?:(.*)", text, re.S)
+    # the final line, wrapped or not, up to what follows it (the run's folder, how it ended)
+    final = re.search(r"final, after \d+ epochs?:(.*?)(?=\n\S*.*(?:run directory|how it ended)|\Z)",
+                      text, re.S)  # fmt: skip
     assert final, text[-2000:]
     return dict(re.findall(r"(\S+/\S+) (\S+)", final.group(1)))
 

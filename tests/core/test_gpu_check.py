@@ -89,4 +89,4 @@ def test_a_cpu_try_out_writes_every_step_into_one_folder(tmp_path):
     counts = dict(re.findall(r"^- (tests|failures|errors|skipped|passed): (\d+)$", summary, re.M))
     assert int(counts["tests"]) > 0 and counts["skipped"] == counts["tests"]
     assert counts["failures"] == counts["errors"] == counts["passed"] == "0"
-    assert "needs a CUDA GPU" in (out / "cuda-tests.log").read_text()
+    assert "cannot run on this machine: a CUDA GPU" in (out / "cuda-tests.log").read_text()

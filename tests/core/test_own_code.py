@@ -26,10 +26,10 @@ def build(target: str) -> None:
 
 def test_a_module_that_is_not_there_is_named_with_where_python_looks():
     with pytest.raises(UserError) as error:
-        build("my_project.rings.RingsDataModule")
+        build("not_a_project_here.rings.RingsDataModule")  # other tests make a my_project
     said = str(error.value)
-    assert "names module 'my_project', which Python cannot find" in said
-    assert str(project_root()) in said and "put my_project.py in the project folder" in said
+    assert "names module 'not_a_project_here', which Python cannot find" in said
+    assert str(project_root()) in said and "put not_a_project_here.py in the project folder" in said
 
 
 def test_a_class_missing_from_its_module_is_named():
