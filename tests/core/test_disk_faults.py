@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.conftest import REPO_ROOT, SEARCH_PATH
@@ -37,6 +38,7 @@ def one_error(stderr: str) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_a_full_disk_or_a_removed_folder_ends_in_one_sentence(tmp_path):
     cases = {
         "full": [f"{FAULT}DiskFullAt", "+callbacks.fault.at=6",
@@ -77,6 +79,7 @@ def limit_file_size() -> None:  # in the child, before it runs train.py
     resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 
 
+@pytest.mark.slow
 def test_the_file_size_limit_is_named_in_one_sentence(tmp_path):
     """A real `ulimit -f` of 100,000 bytes, under the size of this net's checkpoint."""
     args = [sys.executable, str(REPO_ROOT / "train.py"), SEARCH_PATH, f"paths.log_dir={tmp_path}",

@@ -40,6 +40,7 @@ OUTSIDE_TRAINING = [
 ]
 
 
+@pytest.mark.slow
 def test_a_signal_outside_training_stops_at_once_in_one_sentence(tmp_path):
     commands = []
     for index, (point, name, _, _) in enumerate(OUTSIDE_TRAINING):

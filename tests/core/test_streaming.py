@@ -41,6 +41,7 @@ def epoch_of(root, batch_size=20, workers=2, seed=3) -> list[int]:
     return [int(i) for x, _ in data.train_dataloader() for i in x[:, 0]]
 
 
+@pytest.mark.slow
 def test_two_workers_see_every_example_once_in_a_new_order_each_epoch(shards):
     data = StreamingDataModule(str(shards), batch_size=20, num_workers=2, seed=3)
     data.setup()
@@ -53,6 +54,7 @@ def test_two_workers_see_every_example_once_in_a_new_order_each_epoch(shards):
     assert first == epoch_of(shards), "the same seed replays the same order"
 
 
+@pytest.mark.slow
 def test_batch_size_must_hold_whole_items(tmp_path):
     write_probe_shards(tmp_path, 100, rows_per_item=8)
     with pytest.raises(UserError, match="multiple of the 8 rows"):
@@ -60,6 +62,7 @@ def test_batch_size_must_hold_whole_items(tmp_path):
     assert sorted(epoch_of(tmp_path, batch_size=16, workers=0)) == list(range(100))
 
 
+@pytest.mark.slow
 def test_writing_shards_leaves_the_process_start_method_as_it_was(tmp_path):
     """LitData's optimize sets "spawn" for the whole process; a run that writes its shards
     and then trains would spawn its loader workers (re-importing torch) every epoch."""
