@@ -17,6 +17,7 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from minibatch.checks.library_errors import WRITE_ERRNOS, WriteFailed, write_failed
+from minibatch.runs.checkpoint_paths import confine_checkpoint_paths
 
 PARTIAL = ".partial"  # a hidden `.<name>.<id>.partial` beside the file while it is written
 
@@ -95,6 +96,24 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             write_atomically(path, buffer.getbuffer())
         except OSError as error:
             raise not_saved(path, error) from error
+
+    def load_checkpoint(self, path: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Lightning's read, with the callbacks' recorded paths kept to their own folders."""
+        checkpoint = super().load_checkpoint(path, *args, **kwargs)
+        confine_checkpoint_paths(checkpoint)
+        return checkpoint
+
+    def remove_checkpoint(self, path: Any) -> None:
+        """Remove a `.ckpt` file this run saved into its folder; nothing else, never a folder."""
+        if "://" in str(path):
+            super().remove_checkpoint(path)
+            return
+        path = Path(path)
+        ours = {os.path.realpath(folder) for folder in self.folders}
+        if path.suffix != ".ckpt" or os.path.realpath(path.parent) not in ours:
+            return
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
 
     def prepare(self, folder: Path) -> None:
         """Make the folder at this run's first save into it, and remove what a killed save
