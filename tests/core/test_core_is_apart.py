@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import remove_examples  # noqa: E402
 from remove_examples import MARKER, cut_blocks, read_manifest, without_examples  # noqa: E402
 
 MANIFEST = read_manifest(REPO_ROOT)
@@ -108,6 +109,28 @@ def test_the_manifest_lists_shipped_files_once_each():
         missing = [path for path in paths if path not in SHIPPED]
         assert not missing, f"[{section}] lists files the template does not ship: {missing}"
     assert not REMOVED & set(MANIFEST["cut"]), "a file is either removed or cut"
+
+
+def test_the_recorded_sha256s_are_those_of_the_shipped_files():
+    recorded = (REPO_ROOT / remove_examples.HASHES).read_text()
+    now = remove_examples.shipped_hashes(REPO_ROOT, MANIFEST["remove"])
+    assert recorded == now, "an example file changed: python scripts/remove_examples.py --record"
+
+
+def test_a_shipped_file_you_changed_is_kept(tmp_path, monkeypatch, capsys):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / remove_examples.MANIFEST).write_text("[remove]\na.txt\nb.txt\n[cut]\n")
+    (tmp_path / "a.txt").write_text("shipped")
+    (tmp_path / "b.txt").write_text("shipped")
+    (tmp_path / remove_examples.HASHES).write_text(
+        remove_examples.shipped_hashes(tmp_path, ["a.txt", "b.txt"])
+    )
+    (tmp_path / "b.txt").write_text("shipped, then changed by you")
+    monkeypatch.setattr(sys, "argv", ["remove_examples.py", "--root", str(tmp_path)])
+    remove_examples.main()
+    assert not (tmp_path / "a.txt").exists()
+    assert (tmp_path / "b.txt").read_text() == "shipped, then changed by you"
+    assert "keep b.txt: it is not as the template shipped it" in capsys.readouterr().out
 
 
 def test_the_manifest_lists_every_file_of_the_example_folders():
