@@ -18,16 +18,9 @@ from minibatch.cli.train import run_training
 from minibatch.runs.atomic_checkpoints import AtomicCheckpointIO
 from minibatch.runs.checkpoint_paths import confine_checkpoint_paths, inside
 from tests.conftest import tiny
+from tests.core.test_last_checkpoint import run_in
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def run_in(folder: Path, compose_config, *overrides: str):
-    cfg = compose_config(*tiny(*overrides))
-    with open_dict(cfg):
-        cfg.paths.output_dir = str(folder)
-        cfg.paths.log_dir = str(folder.parents[2])
-    return run_training(cfg)
 
 
 def victims(tmp_path: Path) -> tuple[Path, Path]:
