@@ -5,7 +5,6 @@ took, and a user's own files survive it. Removed with the examples (it is in the
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.core.test_layout import imported_modules
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 import remove_examples  # noqa: E402
@@ -91,16 +91,6 @@ def text_of(path: Path) -> str | None:
         return path.read_text()
     except UnicodeDecodeError:
         return None  # a picture
-
-
-def imported_modules(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 def test_the_manifest_lists_shipped_files_once_each():

@@ -45,13 +45,19 @@ def wing_of(module: str) -> str:
     return "core"
 
 
-def imports_of(path: Path) -> set[str]:
+def imported_modules(path: Path) -> set[str]:
+    """Every module a Python file imports, by name."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+    return names
+
+
+def imports_of(path: Path) -> set[str]:
+    names = imported_modules(path)
     return {name for name in names if name == "minibatch" or name.startswith("minibatch.")}
 
 
